@@ -1,0 +1,87 @@
+"""duplicate_count: rows whose key repeats an earlier row's key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from dqcheck import fields as f
+from dqcheck.checks.base import TABLE, Check, Field, Measurement, bound_text, register
+from dqcheck.results import Bounds
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.expression import Executable
+
+
+@register
+class DuplicateCount(Check):
+    """Rows with all key columns non-NULL, minus the distinct such keys; by default none."""
+
+    type = "duplicate_count"
+    fields = {
+        "table": TABLE,
+        "column": Field(f.identifier, doc="the key column"),
+        "columns": Field(
+            f.column_list,
+            doc="the key columns",
+            schema={"type": "array", "items": {"type": "string"}, "minItems": 1},
+        ),
+    }
+    default_bounds = Bounds(max=0)
+
+    @classmethod
+    def validate(cls, params: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+        if ("column" in params) == ("columns" in params):
+            return [(None, "give either 'column' or 'columns' (a list), not both or neither")]
+        return []
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(self.params.get("columns") or (self.params["column"],))
+
+    @property
+    def is_scan(self) -> bool:
+        return len(self.key) == 1
+
+    def metrics(self) -> dict[str, Any]:
+        from sqlalchemy import func
+
+        from dqcheck.sql import col
+
+        (name,) = self.key
+        return {
+            f"count({name})": func.count(col(name)),
+            f"count_distinct({name})": func.count(col(name).distinct()),
+        }
+
+    def compute(self, values: Mapping[str, Any]) -> Any:
+        (name,) = self.key
+        return values[f"count({name})"] - values[f"count_distinct({name})"]
+
+    def statement(self) -> Executable:
+        from sqlalchemy import and_, func, literal_column, select
+
+        from dqcheck.sql import col, table_of
+
+        assert self.table is not None
+        keys = [col(c) for c in self.key]
+        conds = [k.is_not(None) for k in keys]
+        if self.where:
+            conds.append(bound_text(self.where, self.variables))  # type: ignore[arg-type]
+        groups = (
+            select(func.count().label("n"))
+            .select_from(table_of(self.table))
+            .where(and_(*conds))
+            .group_by(*keys)
+            .having(func.count() > literal_column("1"))
+            .subquery("dup")
+        )
+        n: Any = literal_column("dup.n")
+        return select(
+            func.coalesce(func.sum(n - literal_column("1")), literal_column("0"))
+        ).select_from(groups)
+
+    def measure(self, conn: Connection) -> Measurement:
+        stmt = self.statement()
+        return Measurement(conn.execute(stmt).scalar())

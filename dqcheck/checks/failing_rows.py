@@ -1,0 +1,47 @@
+"""failing_rows: a query that returns the rows that break a rule."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dqcheck.checks.base import SQL, Check, Measurement, bound_text, jsonable_row, register
+from dqcheck.results import Bounds, Status
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.expression import Executable
+
+SAMPLES = 5
+TOTAL = "dqcheck_total_rows__"
+
+
+@register
+class FailingRows(Check):
+    """Rows returned by `sql` (all counted, 5 shown); by default none."""
+
+    type = "failing_rows"
+    fields = {"sql": SQL}
+    default_bounds = Bounds(max=0)
+
+    def statement(self) -> Executable:
+        from sqlalchemy import func, literal_column, select
+
+        inner = bound_text(self.params["sql"], self.variables).columns().subquery("failing")
+        return (
+            select(literal_column("failing.*"), func.count().over().label(TOTAL))
+            .select_from(inner)
+            .limit(literal_column(str(SAMPLES)))
+        )
+
+    def measure(self, conn: Connection) -> Measurement:
+        rows = conn.execute(self.statement()).mappings().all()
+        total = int(rows[0][TOTAL]) if rows else 0
+        samples = [jsonable_row({k: v for k, v in r.items() if k != TOTAL}) for r in rows]
+        return Measurement(total, rows=samples)
+
+    def message(self, value: float, status: Status, m: Measurement) -> str:
+        base = super().message(value, status, m)
+        if status is Status.PASS or not m.rows:
+            return base
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in m.rows[:3])
+        return f"{base}; e.g. {shown}"

@@ -1,0 +1,28 @@
+"""threshold: the single value a custom SQL query returns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dqcheck.checks.base import SQL, Check, Measurement, bound_text, register
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.expression import Executable
+
+
+@register
+class Threshold(Check):
+    """The first column of the first row of `sql`; a bound is required."""
+
+    type = "threshold"
+    fields = {"sql": SQL}
+
+    def statement(self) -> Executable:
+        return bound_text(self.params["sql"], self.variables)
+
+    def measure(self, conn: Connection) -> Measurement:
+        row = conn.execute(self.statement()).first()
+        if row is None:
+            return Measurement(None, note="the query returned no rows")
+        return Measurement(row[0])

@@ -1,0 +1,406 @@
+"""The command line: a thin shell over ``dqcheck.api``.
+
+Only click and the light ``dqcheck.errors`` are imported at start-up, so ``--version`` and
+``--help`` stay fast; SQLAlchemy, rich and the drivers load inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from dqcheck import __version__
+from dqcheck.errors import ConfigError, DqcheckError, ExitCode, Problem
+
+if TYPE_CHECKING:
+    from dqcheck.results import RunResult
+    from dqcheck.suite import Suite
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DqcheckGroup(click.Group):
+    """Converts every outcome into the exit codes of SPEC section 1, in one place."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("dqcheck: interrupted", err=True)
+            sys.exit(ExitCode.SIGINT)
+        except KeyboardInterrupt:
+            click.echo("dqcheck: interrupted", err=True)
+            sys.exit(ExitCode.SIGINT)
+        except click.ClickException as exc:  # usage errors: exit 2, never click's 1
+            exc.show()
+            sys.exit(ExitCode.CONFIG)
+        except DqcheckError as exc:
+            fail(exc)
+        except Exception as exc:
+            if os.environ.get("DQCHECK_DEBUG"):
+                raise
+            click.echo(
+                f"dqcheck: internal error: {type(exc).__name__}: {exc} "
+                "(set DQCHECK_DEBUG=1 for a traceback)",
+                err=True,
+            )
+            sys.exit(ExitCode.ERROR)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def fail(exc: DqcheckError) -> NoReturn:
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            click.echo(f"dqcheck: error: {problem}", err=True)
+    else:
+        click.echo(f"dqcheck: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+# -- shared options -------------------------------------------------------------------------------
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from dqcheck.durations import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+url_option = click.option(
+    "--url",
+    envvar="DQCHECK_URL",
+    metavar="URL",
+    help="SQLAlchemy URL of the database (env DQCHECK_URL).",
+)
+var_option = click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set a suite variable, bound as a parameter (repeatable).",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What goes to stdout.",
+)
+timeout_option = click.option(
+    "--timeout",
+    default="15m",
+    show_default=True,
+    metavar="DURATION",
+    callback=_duration,
+    help="Limit for each query, e.g. 90s, 15m.",
+)
+
+
+def suite_options(func: F) -> F:
+    """The options of run, validate and list."""
+    for option in reversed(
+        [
+            url_option,
+            var_option,
+            click.option(
+                "--select",
+                multiple=True,
+                metavar="PATTERN",
+                help="Only checks whose suite.name or name matches the glob (repeatable).",
+            ),
+            click.option(
+                "--tag",
+                "tags",
+                multiple=True,
+                metavar="TAG",
+                help="Only checks carrying the tag (repeatable).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+@click.group(cls=DqcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dqcheck", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Data-quality checks that exit non-zero when data is bad.
+
+    Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error,
+    3 a check could not be evaluated.
+    """
+
+
+@cli.command()
+@suite_options
+@format_option
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JSON report to FILE.",
+)
+@click.option(
+    "--jobs", default=4, show_default=True, type=click.IntRange(1, 64), help="Queries run at once."
+)
+@timeout_option
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    default=("fail",),
+    show_default=True,
+    type=click.Choice(["fail", "warn", "sla"]),
+    help="'warn' makes warnings fail the run too (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the SQL each query would run; no connection.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line and problems.")
+@click.option("--explain-exit", is_flag=True, hidden=True)
+def run(
+    paths: Sequence[Path],
+    url: str | None,
+    variables: Sequence[str],
+    select: Sequence[str],
+    tags: Sequence[str],
+    fmt: str,
+    json_file: Path | None,
+    jobs: int,
+    timeout: float | None,
+    fail_on: Sequence[str],
+    dry_run: bool,
+    quiet: bool,
+    explain_exit: bool,
+) -> int:
+    """Run the checks of the suites in PATHS (files, or folders of *.yml) and report."""
+    from dqcheck import api
+
+    suites = _load(paths, variables)
+    the_plan = api.plan(suites, select, tags)
+    _require_checks(the_plan.checks, select, tags)
+    if dry_run:
+        _print_plan(the_plan, url)
+        return 0
+    _check_writable(json_file, "--json")
+    result = api.run(the_plan, url, jobs=jobs, timeout=timeout, fail_on=fail_on)
+    _report(result, fmt, json_file, quiet, explain_exit)
+    return int(result.exit_code)
+
+
+@cli.command()
+@suite_options
+def validate(
+    paths: Sequence[Path],
+    url: str | None,
+    variables: Sequence[str],
+    select: Sequence[str],
+    tags: Sequence[str],
+) -> int:
+    """Load and validate suites without touching a database."""
+    from dqcheck import api
+
+    suites = _load(paths, variables)
+    checks = api.select_checks(suites, select, tags)
+    click.echo(
+        f"ok: {len(suites)} suite{'s' * (len(suites) != 1)}, "
+        f"{len(checks)} check{'s' * (len(checks) != 1)}"
+    )
+    return 0
+
+
+@cli.command(name="list")
+@suite_options
+@format_option
+def list_checks(
+    paths: Sequence[Path],
+    url: str | None,
+    variables: Sequence[str],
+    select: Sequence[str],
+    tags: Sequence[str],
+    fmt: str,
+) -> int:
+    """List the checks: suite, name, type, table, tags."""
+    from dqcheck import api
+
+    checks = api.select_checks(_load(paths, variables), select, tags)
+    rows: list[dict[str, Any]] = [
+        {
+            "suite": c.suite,
+            "name": c.name,
+            "type": c.type,
+            "table": str(c.table) if c.table else None,
+            "tags": list(c.tags),
+        }
+        for c in checks
+    ]
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return 0
+    widths = [
+        max([len(h)] + [len(str(r[h] or "-")) for r in rows])
+        for h in ("suite", "name", "type", "table")
+    ]
+    header = ("suite", "name", "type", "table", "tags")
+    click.echo("  ".join(h.ljust(w) for h, w in zip(header, [*widths, 0], strict=True)).rstrip())
+    for r in rows:
+        cells = [str(r[h] or "-") for h in ("suite", "name", "type", "table")]
+        tags_text = ",".join(r["tags"]) or "-"
+        click.echo(
+            "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + tags_text
+        )
+    return 0
+
+
+@cli.command()
+@url_option
+@timeout_option
+def ping(url: str | None, timeout: float | None) -> int:
+    """Connect with the resolved connection and print the server and its version."""
+    from dqcheck.ping import ping as do_ping
+
+    click.echo(do_ping(url))
+    return 0
+
+
+@cli.command(name="has-rows")
+@click.argument("table")
+@url_option
+@var_option
+@click.option("--where", help="SQL predicate; :name binds a --var.")
+@click.option(
+    "--min",
+    "minimum",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Fewest rows that pass.",
+)
+@format_option
+@timeout_option
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line and problems.")
+def has_rows(
+    table: str,
+    url: str | None,
+    variables: Sequence[str],
+    where: str | None,
+    minimum: int,
+    fmt: str,
+    timeout: float | None,
+    quiet: bool,
+) -> int:
+    """Fail unless TABLE has at least --min rows (the HasRowsOperator, as one command)."""
+    from dqcheck import api
+    from dqcheck.suite import has_rows_suite, parse_vars
+
+    suite = has_rows_suite(table, where, minimum, parse_vars(variables))
+    result = api.run(api.plan([suite]), url, timeout=timeout)
+    _report(result, fmt, None, quiet, False)
+    return int(result.exit_code)
+
+
+@cli.command(name="schema")
+def json_schema() -> int:
+    """Print the JSON Schema of the suite format (for editor completion)."""
+    import json
+
+    from dqcheck.jsonschema import suite_schema
+
+    click.echo(json.dumps(suite_schema(), indent=2))
+    return 0
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _load(paths: Sequence[Path], variables: Sequence[str]) -> list[Suite]:
+    from dqcheck import api
+    from dqcheck.suite import parse_vars
+
+    return api.load_suites(paths, parse_vars(variables))
+
+
+def _require_checks(checks: Sequence[object], select: Sequence[str], tags: Sequence[str]) -> None:
+    if not checks:
+        raise ConfigError(
+            [
+                Problem(
+                    "no checks match the selection"
+                    + (f" --select {' '.join(select)}" if select else "")
+                    + (f" --tag {' '.join(tags)}" if tags else "")
+                )
+            ]
+        )
+
+
+def _check_writable(path: Path | None, option: str) -> None:
+    if path is None:
+        return
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ConfigError([Problem(f"{option} {path}: folder {parent} does not exist")])
+    if path.is_dir() or not os.access(parent, os.W_OK):
+        raise ConfigError([Problem(f"{option} {path}: cannot write there")])
+
+
+def _report(
+    result: RunResult, fmt: str, json_file: Path | None, quiet: bool, explain_exit: bool
+) -> None:
+    from dqcheck.report import json as json_report
+    from dqcheck.report import text as text_report
+
+    if json_file is not None:
+        json_file.write_text(json_report.render(result), encoding="utf-8")
+    if fmt == "json":
+        click.echo(json_report.render(result), nl=False)
+    else:
+        text_report.render(result, sys.stdout, quiet=quiet, explain_exit=explain_exit)
+
+
+def _print_plan(the_plan: Any, url: str | None) -> None:
+    from dqcheck.connections import validate_url
+
+    dialect = None
+    if url:
+        from sqlalchemy.engine import make_url
+
+        validate_url(url)
+        dialect = make_url(url).get_dialect()()
+    name = dialect.name if dialect is not None else "postgresql"
+    click.echo(
+        f"-- {len(the_plan.queries)} quer{'y' if len(the_plan.queries) == 1 else 'ies'} "
+        f"for {len(the_plan.checks)} checks ({name} SQL; no connection made)"
+    )
+    for i, query in enumerate(the_plan.queries, start=1):
+        click.echo("")
+        click.echo(f"-- query {i}: {query.describe()}")
+        click.echo(f"--   answers: {', '.join(c.id for c in query.checks)}")
+        params = query.params(dialect)
+        if params:
+            click.echo(f"--   parameters: {params}")
+        sql = query.render(dialect)
+        click.echo(f"{sql};" if sql else "-- (reads the table's columns by reflection)")
+
+
+def main() -> NoReturn:
+    cli.main(prog_name="dqcheck")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+if __name__ == "__main__":
+    main()

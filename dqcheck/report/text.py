@@ -1,0 +1,91 @@
+"""The text report: a table of checks and one summary line, coloured on a terminal."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from dqcheck.results import CheckResult, RunResult, Status
+
+STYLES = {
+    Status.PASS: "green",
+    Status.WARN: "yellow",
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold magenta",
+}
+
+
+def _value(c: CheckResult) -> str:
+    if c.status is Status.ERROR:
+        return "-"
+    if c.value is None:
+        return "NULL"
+    if isinstance(c.value, float):
+        return f"{c.value:.6g}"
+    return str(c.value)
+
+
+def render(
+    result: RunResult,
+    out: IO[str],
+    *,
+    quiet: bool = False,
+    color: bool | None = None,
+    explain_exit: bool = False,
+) -> None:
+    """Write the report to ``out``. ``color=None`` means: colour only on a terminal without
+    NO_COLOR set (rich decides)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    is_tty = out.isatty() if hasattr(out, "isatty") else False
+    console = Console(
+        file=out,
+        force_terminal=color if color is not None else None,
+        no_color=(color is False) or None,
+        width=None if is_tty else 200,
+        highlight=False,
+        soft_wrap=not is_tty,
+    )
+    shown = [c for c in result.checks if not quiet or c.status is not Status.PASS]
+    if shown and not quiet:
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        for name, justify in (
+            ("status", "left"),
+            ("check", "left"),
+            ("value", "right"),
+            ("expectation", "left"),
+            ("time", "right"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for c in shown:
+            table.add_row(
+                Text(c.status.value.upper(), style=STYLES[c.status]),
+                c.id,
+                _value(c),
+                c.expectation,
+                f"{c.duration_seconds:.2f}s",
+            )
+        console.print(table)
+        console.print()
+    problems = [c for c in shown if c.status is not Status.PASS and c.message]
+    for c in problems:
+        label = Text(f"{c.status.value.upper():5}", style=STYLES[c.status])
+        console.print(Text.assemble(label, " ", c.id, ": ", c.message))
+    if problems:
+        console.print()
+    worst = result.status
+    line = Text(result.summary_line(), style=STYLES[worst] if worst is not Status.PASS else "")
+    console.print(line)
+    if explain_exit:
+        console.print(explain(result))
+
+
+def explain(result: RunResult) -> str:
+    code = int(result.exit_code)
+    reasons = {
+        0: "every check passed (warnings do not fail the run unless --fail-on warn)",
+        1: "at least one check failed",
+        3: "at least one check could not be evaluated (error wins over fail)",
+    }
+    return f"exit code {code}: {reasons.get(code, '')}"

@@ -1,0 +1,79 @@
+"""Building SQL: identifiers, Redshift-safe counting, and one SELECT per table scan.
+
+Everything here is SQLAlchemy Core; identifiers are quoted by SQLAlchemy and user fragments
+are text clauses whose variables are bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import case, column, func, literal_column, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import ColumnClause, FunctionElement, Select, TableClause
+from sqlalchemy.types import Float
+
+from dqcheck.fields import TableRef
+
+
+def table_of(ref: TableRef) -> TableClause:
+    return table(ref.name, schema=ref.schema)
+
+
+def col(name: str) -> ColumnClause[Any]:
+    return column(name)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    """Rows matching ``condition``, 0 on no rows — no ``FILTER`` (Redshift lacks it)."""
+    one: ColumnClause[Any] = literal_column("1")
+    zero: ColumnClause[Any] = literal_column("0")
+    return func.coalesce(func.sum(case((condition, one), else_=zero)), zero)
+
+
+class seconds_since(FunctionElement[float]):
+    """Seconds from a timestamp expression to now, by the database's clock."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_since"
+
+
+@compiles(seconds_since)
+def _seconds_since_default(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - {compiler.process(arg, **kw)}))"
+
+
+@compiles(seconds_since, "redshift")
+def _seconds_since_redshift(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    # NOW() is a leader-node-only function on Redshift; GETDATE() runs on compute nodes.
+    (arg,) = element.clauses
+    return f"DATEDIFF(second, {compiler.process(arg, **kw)}, GETDATE())"
+
+
+@compiles(seconds_since, "sqlite")
+def _seconds_since_sqlite(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"((julianday('now') - julianday({compiler.process(arg, **kw)})) * 86400.0)"
+
+
+def scan_select(
+    ref: TableRef,
+    where: ColumnElement[bool] | Any | None,
+    metrics: Mapping[str, ColumnElement[Any]],
+) -> tuple[Select[Any], dict[str, str]]:
+    """One SELECT computing every metric over one table and filter.
+
+    Returns the statement and the SQL label of each metric key (``m0``, ``m1``...).
+    """
+    labels = {key: f"m{i}" for i, key in enumerate(metrics)}
+    stmt = select(*(expr.label(labels[key]) for key, expr in metrics.items())).select_from(
+        table_of(ref)
+    )
+    if where is not None:
+        stmt = stmt.where(where)
+    return stmt, labels

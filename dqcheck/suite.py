@@ -1,0 +1,420 @@
+"""Suite files: YAML → validated ``Suite`` objects, with every problem located and reported
+together (file, line, check, field)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dqcheck import fields as f
+from dqcheck.checks import REGISTRY, Check
+from dqcheck.checks.base import variables_in
+from dqcheck.errors import ConfigError, Problem
+from dqcheck.results import Bounds, Status
+from dqcheck.yamlio import LineDict, YamlError, load_yaml
+
+NAME = re.compile(r"[A-Za-z0-9_.-]+")
+VAR_NAME = re.compile(r"\w+")
+SUITE_KEYS = ("suite", "description", "connection", "tags", "vars", "checks")
+COMMON_KEYS = ("name", "type", "description", "tags", "warn", "timeout", "on_null")
+ON_NULL = {"pass": Status.PASS, "warn": Status.WARN, "fail": Status.FAIL}
+SQL_PARSERS = (f.sql_fragment, f.sql_statement)
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class Suite:
+    """One suite file, validated."""
+
+    name: str
+    file: str
+    checks: list[Check]
+    connection: str | None = None
+    tags: tuple[str, ...] = ()
+    vars: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Suite files named by ``paths``: files as given, folders searched for *.yml/*.yaml."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yml", ".yaml")
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.parts[-1:])
+            )
+            if not files:
+                problems.append(Problem("no *.yml or *.yaml suite files in this folder", str(path)))
+            found += files
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(Problem("no such file or folder", str(path)))
+    if not found and not problems:
+        problems.append(Problem("no suite files given"))
+    if problems:
+        raise ConfigError(problems)
+    return list(dict.fromkeys(found))
+
+
+def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings from ``--var``."""
+    out: dict[str, str] = {}
+    problems = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not VAR_NAME.fullmatch(key):
+            problems.append(
+                Problem(f"--var {pair!r}: expected KEY=VALUE, KEY made of letters, digits and _")
+            )
+            continue
+        out[key] = value
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def load_suites(
+    paths: Iterable[str | Path], variables: Mapping[str, str] | None = None
+) -> list[Suite]:
+    """Load and validate every suite under ``paths``; raise ConfigError with all problems."""
+    suites: list[Suite] = []
+    problems: list[Problem] = []
+    for path in discover(paths):
+        try:
+            data = path.read_bytes()
+            if len(data) > MAX_FILE_BYTES:
+                raise ValueError(f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
+            text = data.decode("utf-8")
+        except (OSError, ValueError) as exc:
+            reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            problems.append(Problem(f"cannot read the file: {reason}", str(path)))
+            continue
+        suite, found = parse_suite(text, str(path), variables or {})
+        problems += found
+        if suite is not None:
+            suites.append(suite)
+    seen: dict[str, str] = {}
+    for suite in suites:
+        if suite.name in seen:
+            problems.append(
+                Problem(
+                    f"suite name '{suite.name}' is also used by {seen[suite.name]}",
+                    suite.file,
+                    field="suite",
+                )
+            )
+        seen.setdefault(suite.name, suite.file)
+    if problems:
+        raise ConfigError(problems)
+    return suites
+
+
+def parse_suite(
+    text: str, file: str, cli_vars: Mapping[str, str]
+) -> tuple[Suite | None, list[Problem]]:
+    """One suite document → (Suite or None, problems)."""
+    try:
+        doc = load_yaml(text)
+    except YamlError as exc:
+        return None, [Problem(exc.message, file, exc.line)]
+    if doc is None:
+        return None, [Problem("the file is empty: expected a mapping with a 'checks' list", file)]
+    if not isinstance(doc, LineDict):
+        return None, [Problem("expected a mapping with a 'checks' list at the top", file, 1)]
+    p = _Problems(file)
+    for key in doc:
+        if key not in SUITE_KEYS:
+            p.add(_unknown(key, SUITE_KEYS), doc.line_of(key))
+    name = Path(file).stem
+    if "suite" in doc:
+        if isinstance(doc["suite"], str) and NAME.fullmatch(doc["suite"]):
+            name = doc["suite"]
+        else:
+            p.add(
+                "the suite name must be letters, digits, '_', '.' or '-'",
+                doc.line_of("suite"),
+                field="suite",
+            )
+    connection = _optional(p, doc, "connection", f.text)
+    description = _optional(p, doc, "description", f.text)
+    tags = _optional(p, doc, "tags", f.string_list) or ()
+    suite_vars: dict[str, str] = {}
+    raw_vars = doc.get("vars", {})
+    if not isinstance(raw_vars, dict):
+        p.add("expected a mapping of variable name to value", doc.line_of("vars"), field="vars")
+    else:
+        for key, value in raw_vars.items():
+            line = raw_vars.line_of(key) if isinstance(raw_vars, LineDict) else doc.line_of("vars")
+            if not isinstance(key, str) or not VAR_NAME.fullmatch(key):
+                p.add(f"variable name {key!r}: use letters, digits and _", line, field="vars")
+                continue
+            try:
+                suite_vars[key] = f.variable_value(value)
+            except f.FieldError as exc:
+                p.add(f"variable '{key}': {exc}", line, field="vars")
+    variables = {**suite_vars, **cli_vars}
+    checks: list[Check] = []
+    raw_checks = doc.get("checks")
+    if "checks" not in doc:
+        p.add("missing required key 'checks' (a list of checks)", doc.line)
+    elif not isinstance(raw_checks, list) or not raw_checks:
+        p.add("expected a non-empty list of checks", doc.line_of("checks"), field="checks")
+    else:
+        names: dict[str, int] = {}
+        for index, raw in enumerate(raw_checks, start=1):
+            check = _parse_check(
+                p, raw, index, name, tuple(tags), variables, connection, doc.line_of("checks")
+            )
+            raw_name = raw.get("name") if isinstance(raw, LineDict) else None
+            if isinstance(raw_name, str) and raw_name in names:
+                p.add(
+                    f"duplicate check name (first used on line {names[raw_name]})",
+                    raw.line_of("name"),
+                    raw_name,
+                    "name",
+                )
+            elif isinstance(raw_name, str):
+                names[raw_name] = raw.line_of("name")
+            if check is not None:
+                checks.append(check)
+    if p.problems:
+        p.problems.sort(key=lambda prob: prob.line or 0)
+        return None, p.problems
+    return Suite(name, file, checks, connection, tuple(tags), suite_vars, description), []
+
+
+class _Problems:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        line: int | None = None,
+        check: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.problems.append(Problem(message, self.file, line, check, field))
+
+
+def _unknown(key: Any, known: Iterable[str]) -> str:
+    text = f"unknown key {key!r}"
+    if isinstance(key, str):
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+        if close:
+            return f"{text} (did you mean '{close[0]}'?)"
+    return f"{text} (known keys: {', '.join(sorted(known))})"
+
+
+def _optional(p: _Problems, doc: LineDict, key: str, parse: f.Parser) -> Any:
+    if key not in doc:
+        return None
+    try:
+        return parse(doc[key])
+    except f.FieldError as exc:
+        p.add(str(exc), doc.line_of(key), field=key)
+        return None
+
+
+def _parse_check(
+    p: _Problems,
+    raw: Any,
+    index: int,
+    suite: str,
+    suite_tags: tuple[str, ...],
+    variables: Mapping[str, str],
+    connection: str | None,
+    list_line: int,
+) -> Check | None:
+    if not isinstance(raw, LineDict):
+        p.add(f"check #{index}: expected a mapping with 'name' and 'type'", list_line)
+        return None
+    line = raw.line
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        label = f"check #{index}"
+        if "name" not in raw:
+            p.add(f"{label}: missing required key 'name'", line)
+        else:
+            p.add(
+                f"{label}: the name must be letters, digits, '_', '.' or '-', got {name!r}",
+                raw.line_of("name"),
+                field="name",
+            )
+        name = None
+    who = name or f"#{index}"
+    type_name = raw.get("type")
+    cls = REGISTRY.get(type_name) if isinstance(type_name, str) else None
+    if cls is None:
+        if "type" not in raw:
+            p.add("missing required key 'type'", line, who)
+        else:
+            known = sorted(REGISTRY)
+            close = difflib.get_close_matches(str(type_name), known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            p.add(
+                f"unknown check type {type_name!r}{hint}; known types: {', '.join(known)}",
+                raw.line_of("type"),
+                who,
+                "type",
+            )
+        return None
+    before = len(p.problems)
+    is_table = "table" in cls.fields
+    allowed = (*COMMON_KEYS, *(("where",) if is_table else ()), *cls.fields, *cls.bound_keys)
+    for key in raw:
+        if key not in allowed:
+            p.add(_unknown(key, allowed), raw.line_of(key), who)
+    params: dict[str, Any] = {}
+    for key, spec in cls.fields.items():
+        if key not in raw:
+            if spec.required:
+                p.add(f"missing required key '{key}' for type {cls.type}", line, who)
+            continue
+        try:
+            params[key] = spec.parse(raw[key])
+        except f.FieldError as exc:
+            p.add(str(exc), raw.line_of(key), who, key)
+            continue
+        if spec.parse in SQL_PARSERS:
+            _check_vars(p, params[key], variables, raw.line_of(key), who, key)
+    for fld, message in cls.validate(params) if len(p.problems) == before else ():
+        p.add(message, raw.line_of(fld) if fld else line, who, fld)
+    where = None
+    if is_table and "where" in raw:
+        try:
+            where = f.sql_fragment(raw["where"])
+            _check_vars(p, where, variables, raw.line_of("where"), who, "where")
+        except f.FieldError as exc:
+            p.add(str(exc), raw.line_of("where"), who, "where")
+    fail = _bounds(p, cls, raw, raw, who, "")
+    warn = Bounds()
+    if "warn" in raw:
+        if not isinstance(raw["warn"], LineDict) or not raw["warn"]:
+            p.add(
+                f"expected a mapping of bounds ({', '.join(cls.bound_keys)})",
+                raw.line_of("warn"),
+                who,
+                "warn",
+            )
+        else:
+            for key in raw["warn"]:
+                if key not in cls.bound_keys:
+                    p.add(_unknown(key, cls.bound_keys), raw["warn"].line_of(key), who, "warn")
+            warn = _bounds(p, cls, raw["warn"], raw["warn"], who, "warn.")
+    if fail.is_empty():
+        if cls.default_bounds is None:
+            keys = " or ".join(cls.bound_keys)
+            p.add(f"type {cls.type} needs a bound: write {keys}", line, who)
+        else:
+            fail = cls.default_bounds
+    tags = tuple(dict.fromkeys(suite_tags + (_field(p, raw, "tags", f.string_list, who) or ())))
+    description = _field(p, raw, "description", f.text, who)
+    timeout = _field(p, raw, "timeout", f.duration, who)
+    on_null = Status.FAIL
+    if "on_null" in raw:
+        if raw["on_null"] in ON_NULL:
+            on_null = ON_NULL[raw["on_null"]]
+        else:
+            p.add(
+                f"expected one of {', '.join(ON_NULL)}, got {raw['on_null']!r}",
+                raw.line_of("on_null"),
+                who,
+                "on_null",
+            )
+    if len(p.problems) > before or name is None:
+        return None
+    return cls(
+        suite=suite,
+        name=name,
+        params=params,
+        fail=fail,
+        warn=warn,
+        where=where,
+        tags=tags,
+        description=description,
+        timeout=timeout,
+        on_null=on_null,
+        variables=dict(variables),
+        connection=connection,
+        file=p.file,
+        line=line,
+    )
+
+
+def _field(p: _Problems, raw: LineDict, key: str, parse: f.Parser, who: str) -> Any:
+    if key not in raw:
+        return None
+    try:
+        return parse(raw[key])
+    except f.FieldError as exc:
+        p.add(str(exc), raw.line_of(key), who, key)
+        return None
+
+
+def _bounds(
+    p: _Problems, cls: type[Check], raw: LineDict, lines: LineDict, who: str, prefix: str
+) -> Bounds:
+    values: dict[str, float] = {}
+    for key, spec in cls.bound_keys.items():
+        if key in raw:
+            try:
+                values[spec.attr] = spec.parse(raw[key])
+            except f.FieldError as exc:
+                p.add(str(exc), lines.line_of(key), who, prefix + key)
+    bounds = Bounds(**values)
+    if bounds.min is not None and bounds.max is not None and bounds.min > bounds.max:
+        p.add(
+            f"min {bounds.min:g} is greater than max {bounds.max:g}",
+            lines.line,
+            who,
+            prefix + "min",
+        )
+    return bounds
+
+
+def _check_vars(
+    p: _Problems, sql: str, variables: Mapping[str, str], line: int, who: str, key: str
+) -> None:
+    for name in variables_in(sql):
+        if name not in variables:
+            p.add(
+                f"undefined variable ':{name}' (set it with --var {name}=VALUE or in vars:)",
+                line,
+                who,
+                key,
+            )
+
+
+def has_rows_suite(
+    table: str, where: str | None, minimum: int, cli_vars: Mapping[str, str]
+) -> Suite:
+    """The one-check suite of ``dqcheck has-rows``, validated like any suite."""
+    import yaml
+
+    check: dict[str, Any] = {
+        "name": "has_rows",
+        "type": "row_count",
+        "table": table,
+        "min": minimum,
+    }
+    if where:
+        check["where"] = where
+    text = yaml.safe_dump({"suite": "has_rows", "checks": [check]})
+    suite, problems = parse_suite(text, "has-rows", cli_vars)
+    if problems or suite is None:
+        raise ConfigError([Problem(p.message, field=p.field) for p in problems])
+    return suite

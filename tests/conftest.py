@@ -1,0 +1,49 @@
+"""Shared pytest fixtures. PostgreSQL part first; add other fixtures below it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+try:
+    from tests import pgserver
+except ModuleNotFoundError:  # `tests` not importable as a package (e.g. plain `pytest` run)
+    import pgserver  # type: ignore[no-redef, import-not-found]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: test needs a real PostgreSQL server")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """SQLAlchemy URL of a real PostgreSQL server (skips, or fails when CI=true, if none)."""
+    server = pgserver.PgServer()
+    with pgserver.sigterm_raises_keyboard_interrupt():
+        reason = ""
+        try:
+            url = server.start()
+        except pgserver.PgUnavailable as exc:
+            reason = str(exc)
+        if reason and os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(reason, pytrace=False)
+        if reason:
+            pytest.skip(reason)
+        try:
+            yield url
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[str]:
+    """URL of a fresh, uniquely named database, dropped after the test."""
+    name = f"dqcheck_test_{uuid.uuid4().hex[:16]}"
+    url = pgserver.create_database(pg_url, name)
+    try:
+        yield url
+    finally:
+        pgserver.drop_database(pg_url, name)
