@@ -67,9 +67,9 @@ class Bounds:
             parts.append(f"<= {fmt(self.max)}")
         return ", ".join(parts)
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | int]:
         return {
-            k: v
+            k: int(v) if float(v).is_integer() and abs(v) < 1e15 else v
             for k, v in (("min", self.min), ("max", self.max), ("equals", self.equals))
             if v is not None
         }

@@ -126,8 +126,8 @@ class Runner:
             text = str(exc)
         else:
             text = f"{type(exc).__name__}: {exc}"
-        lines = [ln.rstrip() for ln in text.strip().splitlines() if ln.strip()]
-        text = " | ".join(lines[:3]) if lines else type(exc).__name__
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        text = lines[0] if lines else type(exc).__name__
         return mask_text(text, self.secrets)
 
     def _error(self, check: Check, message: str, elapsed: float, sql: str | None) -> CheckResult:
