@@ -95,6 +95,8 @@ class CheckResult:
     rows: list[dict[str, Any]] | None = None
     tags: tuple[str, ...] = ()
     file: str | None = None
+    #: The value for people (``7h12m`` for a freshness age); the JSON keeps the number.
+    value_text: str = ""
 
     @property
     def id(self) -> str:

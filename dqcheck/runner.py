@@ -165,4 +165,5 @@ def _result(
         rows=rows,
         tags=check.tags,
         file=check.file,
+        value_text=check.fmt(value) if value is not None else "",
     )

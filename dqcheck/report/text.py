@@ -17,6 +17,8 @@ STYLES = {
 def _value(c: CheckResult) -> str:
     if c.status is Status.ERROR:
         return "-"
+    if c.value_text:
+        return c.value_text
     if c.value is None:
         return "NULL"
     if isinstance(c.value, float):
