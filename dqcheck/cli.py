@@ -379,6 +379,9 @@ def _print_plan(the_plan: Any, url: str | None) -> None:
     if url:
         from sqlalchemy.engine import make_url
 
+        from dqcheck.connections import normalize_url
+
+        url = normalize_url(url)
         validate_url(url)
         dialect = make_url(url).get_dialect()()
     name = dialect.name if dialect is not None else "postgresql"

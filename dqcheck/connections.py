@@ -25,6 +25,7 @@ def resolve_url(url: str | None, names: Iterable[str | None] = ()) -> str:
     was asked for.
     """
     if url:
+        url = normalize_url(url)
         validate_url(url)
         return url
     wanted = sorted({n for n in names if n})
@@ -46,6 +47,15 @@ def resolve_url(url: str | None, names: Iterable[str | None] = ()) -> str:
             )
         ]
     )
+
+
+def normalize_url(url: str) -> str:
+    """Accept the ``postgres://`` scheme Airflow and Heroku write (SQLAlchemy 2 wants
+    ``postgresql://``)."""
+    url = url.strip()
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://") :]
+    return url
 
 
 def validate_url(url: str) -> None:

@@ -1,0 +1,115 @@
+"""Small pure pieces: durations, field parsing, YAML quirks, bounds, masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from dqcheck import fields
+from dqcheck.connections import mask_text, mask_url, normalize_url, secrets_of
+from dqcheck.durations import format_duration, parse_duration
+from dqcheck.results import Bounds
+from dqcheck.yamlio import YamlError, load_yaml
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("6h", 21600), ("2d", 172800), ("1h30m", 5400), ("1.5h", 5400)],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "6", "six hours", "6x", "-1h", "0s", "h"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(5, "5s"), (90, "1m30s"), (25920, "7h12m"), (90000, "1d1h"), (7200, "2h")]
+)
+def test_format_duration(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_numbers_accept_yaml_1_1_exponents_and_refuse_booleans() -> None:
+    assert fields.number("1e6") == 1_000_000
+    assert fields.number(1000000) == 1_000_000
+    with pytest.raises(fields.FieldError):
+        fields.number(True)
+    with pytest.raises(fields.FieldError):
+        fields.number("ten")
+    with pytest.raises(fields.FieldError):
+        fields.number(float("inf"))
+
+
+@pytest.mark.parametrize("name", ["a;b", 'a"b', "a'b", "  ", "x" * 129, "a\nb", " a"])
+def test_implausible_identifiers_are_refused(name: str) -> None:
+    with pytest.raises(fields.FieldError):
+        fields.identifier(name)
+
+
+def test_table_ref_splits_schema_and_keeps_case() -> None:
+    assert fields.table_ref("Shop.Orders") == fields.TableRef("Orders", "Shop")
+    assert fields.table_ref("orders") == fields.TableRef("orders")
+    with pytest.raises(fields.FieldError):
+        fields.table_ref("a.b.c")
+
+
+@pytest.mark.parametrize(
+    ("sql", "single"),
+    [
+        ("SELECT 1", True),
+        ("SELECT 1;", True),
+        ("SELECT ';' AS x", True),
+        ('SELECT 1 AS "a;b"', True),
+        ("SELECT 1 -- a; comment\n", True),
+        ("SELECT $$;$$", True),
+        ("SELECT 1; SELECT 2", False),
+        ("SELECT 1; DELETE FROM t", False),
+        ("SELECT 'it''s'; DROP TABLE t", False),
+    ],
+)
+def test_one_statement(sql: str, single: bool) -> None:
+    if single:
+        assert fields.sql_statement(sql)
+    else:
+        with pytest.raises(fields.FieldError, match="single SQL statement"):
+            fields.sql_statement(sql)
+
+
+def test_yaml_keeps_on_and_yes_as_strings_and_lines() -> None:
+    doc = load_yaml("a: 1\non: [fail]\nb: yes\n")
+    assert doc == {"a": 1, "on": ["fail"], "b": "yes"}
+    assert doc.line_of("b") == 3
+
+
+def test_yaml_duplicate_keys_are_errors_with_lines() -> None:
+    with pytest.raises(YamlError) as info:
+        load_yaml("a: 1\nb: 2\na: 3\n")
+    assert info.value.line == 3
+
+
+def test_bounds() -> None:
+    assert Bounds(min=1).accepts(1)
+    assert not Bounds(min=1).accepts(0.5)
+    assert Bounds(max=0).accepts(0)
+    assert not Bounds(equals=3).accepts(4)
+    assert Bounds(min=1, max=2).describe() == "1..2"
+
+
+@pytest.mark.parametrize("password", ["s3cret", "p@ss:w/rd%", "a b+c"])
+def test_masking(password: str) -> None:
+    from urllib.parse import quote
+
+    url = f"postgresql://dq:{quote(password, safe='')}@db:5432/x"
+    assert password not in mask_url(url)
+    assert mask_url(url) == "postgresql://dq:***@db:5432/x"
+    message = f"failed for {url} with password {password}"
+    masked = mask_text(message, secrets_of(url))
+    assert password not in masked
+    assert quote(password, safe="") not in masked
+
+
+def test_postgres_scheme_is_accepted() -> None:
+    assert normalize_url("postgres://u@h/db") == "postgresql://u@h/db"
