@@ -8,16 +8,23 @@ result.exit_code  # 0, 1 or 3
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dqcheck.checks.base import Check
-from dqcheck.connections import create_engine, mask_url, resolve_url, secrets_of
+from dqcheck.config import ProjectConfig
+from dqcheck.connections import create_engine
+from dqcheck.errors import EvaluationError
 from dqcheck.plan import Plan, make_plan
 from dqcheck.results import CheckResult, RunResult
 from dqcheck.suite import Suite
 from dqcheck.suite import load_suites as _load_suites
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 __all__ = ["load_suites", "plan", "run", "select_checks"]
 
@@ -61,40 +68,53 @@ def run(
     the_plan: Plan,
     url: str | None = None,
     *,
+    conn_id: str | None = None,
+    config: ProjectConfig | None = None,
     jobs: int = 4,
     timeout: float | None = 900.0,
     fail_on: Iterable[str] = ("fail",),
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> RunResult:
-    """Run a plan against ``url``; every check ends pass, warn, fail or error — never raises
-    for a database problem (those become ``error`` results)."""
-    from dqcheck.errors import EvaluationError
-    from dqcheck.results import Status
+    """Run a plan; every check ends pass, warn, fail or error.
+
+    The connection of each check is resolved as SPEC section 3 says (``url`` or ``conn_id``,
+    env ``DQCHECK_URL``, the suite's ``connection:``); a connection that cannot be resolved is a
+    ConfigError raised before any query. Database problems never raise: they become ``error``
+    results.
+    """
+    from dqcheck.connections import Resolver
     from dqcheck.runner import Runner
 
-    resolved = resolve_url(url, (c.connection for c in the_plan.checks))
-    started = datetime.now(timezone.utc)
-    secrets = secrets_of(resolved)
-    try:
-        engine = create_engine(resolved, pool_size=max(1, jobs))
-    except EvaluationError as exc:
-        from dqcheck.runner import _result
+    resolver = Resolver(url, conn_id, config)
+    resolved = {name: resolver.resolve(name) for name in {c.connection for c in the_plan.checks}}
+    engines: dict[str, Engine | EvaluationError] = {}
+    lock = threading.Lock()
 
-        results = [
-            _result(c, Status.ERROR, None, str(exc), str(exc), 0.0, None, None)
-            for c in the_plan.checks
-        ]
-    else:
-        try:
-            results = Runner(engine, jobs=jobs, timeout=timeout, secrets=secrets).run(
-                the_plan, on_result
-            )
-        finally:
-            engine.dispose()
+    def engine_for(name: str | None) -> Engine:
+        target = resolved[name].url
+        with lock:
+            if target not in engines:
+                try:
+                    engines[target] = create_engine(target, pool_size=max(1, jobs))
+                except EvaluationError as exc:
+                    engines[target] = exc
+            engine = engines[target]
+        if isinstance(engine, EvaluationError):
+            raise engine
+        return engine
+
+    started = datetime.now(timezone.utc)
+    try:
+        results = Runner(engine_for, jobs=jobs, timeout=timeout).run(the_plan, on_result)
+    finally:
+        for engine in engines.values():
+            if not isinstance(engine, EvaluationError):
+                engine.dispose()
+    shown = sorted({r.masked for r in resolved.values()})
     return RunResult(
         checks=results,
         started_at=started,
         finished_at=datetime.now(timezone.utc),
-        connection=mask_url(resolved),
+        connection=", ".join(shown) if shown else None,
         fail_on=frozenset(fail_on),
     )

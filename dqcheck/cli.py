@@ -7,6 +7,7 @@ Only click and the light ``dqcheck.errors`` are imported at start-up, so ``--ver
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from dqcheck import __version__
 from dqcheck.errors import ConfigError, DqcheckError, ExitCode, Problem
 
 if TYPE_CHECKING:
+    from dqcheck.config import ProjectConfig
     from dqcheck.results import RunResult
     from dqcheck.suite import Suite
 
@@ -55,11 +57,13 @@ class DqcheckGroup(click.Group):
 
 
 def fail(exc: DqcheckError) -> NoReturn:
+    from dqcheck.connections import mask
+
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
-            click.echo(f"dqcheck: error: {problem}", err=True)
+            click.echo(mask(f"dqcheck: error: {problem}"), err=True)
     else:
-        click.echo(f"dqcheck: error: {exc}", err=True)
+        click.echo(mask(f"dqcheck: error: {exc}"), err=True)
     sys.exit(exc.exit_code)
 
 
@@ -77,12 +81,33 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
-url_option = click.option(
-    "--url",
-    envvar="DQCHECK_URL",
-    metavar="URL",
-    help="SQLAlchemy URL of the database (env DQCHECK_URL).",
-)
+def connection_options(func: F) -> F:
+    """--url, --conn-id and --config: which database (SPEC section 3)."""
+    for option in reversed(
+        [
+            click.option(
+                "--url",
+                metavar="URL",
+                help="SQLAlchemy URL of the database (else env DQCHECK_URL).",
+            ),
+            click.option(
+                "--conn-id",
+                metavar="ID",
+                help="A named connection: env AIRFLOW_CONN_<ID>, else connections: in the config.",
+            ),
+            click.option(
+                "--config",
+                "config_file",
+                metavar="FILE",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Project config (default: dqcheck.yml here, if present).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 var_option = click.option(
     "--var",
     "variables",
@@ -110,9 +135,9 @@ timeout_option = click.option(
 
 def suite_options(func: F) -> F:
     """The options of run, validate and list."""
+    func = connection_options(func)
     for option in reversed(
         [
-            url_option,
             var_option,
             click.option(
                 "--select",
@@ -174,6 +199,8 @@ def cli() -> None:
 def run(
     paths: Sequence[Path],
     url: str | None,
+    conn_id: str | None,
+    config_file: Path | None,
     variables: Sequence[str],
     select: Sequence[str],
     tags: Sequence[str],
@@ -196,7 +223,10 @@ def run(
         _print_plan(the_plan, url)
         return 0
     _check_writable(json_file, "--json")
-    result = api.run(the_plan, url, jobs=jobs, timeout=timeout, fail_on=fail_on)
+    config = _config(config_file)
+    result = api.run(
+        the_plan, url, conn_id=conn_id, config=config, jobs=jobs, timeout=timeout, fail_on=fail_on
+    )
     _report(result, fmt, json_file, quiet, explain_exit)
     return int(result.exit_code)
 
@@ -206,6 +236,8 @@ def run(
 def validate(
     paths: Sequence[Path],
     url: str | None,
+    conn_id: str | None,
+    config_file: Path | None,
     variables: Sequence[str],
     select: Sequence[str],
     tags: Sequence[str],
@@ -214,6 +246,7 @@ def validate(
     from dqcheck import api
 
     suites = _load(paths, variables)
+    _config(config_file)
     checks = api.select_checks(suites, select, tags)
     click.echo(
         f"ok: {len(suites)} suite{'s' * (len(suites) != 1)}, "
@@ -228,6 +261,8 @@ def validate(
 def list_checks(
     paths: Sequence[Path],
     url: str | None,
+    conn_id: str | None,
+    config_file: Path | None,
     variables: Sequence[str],
     select: Sequence[str],
     tags: Sequence[str],
@@ -268,19 +303,19 @@ def list_checks(
 
 
 @cli.command()
-@url_option
-@timeout_option
-def ping(url: str | None, timeout: float | None) -> int:
+@connection_options
+def ping(url: str | None, conn_id: str | None, config_file: Path | None) -> int:
     """Connect with the resolved connection and print the server and its version."""
+    from dqcheck.connections import Resolver
     from dqcheck.ping import ping as do_ping
 
-    click.echo(do_ping(url))
+    click.echo(do_ping(Resolver(url, conn_id, _config(config_file))))
     return 0
 
 
 @cli.command(name="has-rows")
 @click.argument("table")
-@url_option
+@connection_options
 @var_option
 @click.option("--where", help="SQL predicate; :name binds a --var.")
 @click.option(
@@ -297,6 +332,8 @@ def ping(url: str | None, timeout: float | None) -> int:
 def has_rows(
     table: str,
     url: str | None,
+    conn_id: str | None,
+    config_file: Path | None,
     variables: Sequence[str],
     where: str | None,
     minimum: int,
@@ -309,7 +346,8 @@ def has_rows(
     from dqcheck.suite import has_rows_suite, parse_vars
 
     suite = has_rows_suite(table, where, minimum, parse_vars(variables))
-    result = api.run(api.plan([suite]), url, timeout=timeout)
+    config = _config(config_file)
+    result = api.run(api.plan([suite]), url, conn_id=conn_id, config=config, timeout=timeout)
     _report(result, fmt, None, quiet, False)
     return int(result.exit_code)
 
@@ -326,6 +364,12 @@ def json_schema() -> int:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _config(config_file: Path | None) -> ProjectConfig:
+    from dqcheck.config import load_config
+
+    return load_config(config_file, explicit=config_file is not None)
 
 
 def _load(paths: Sequence[Path], variables: Sequence[str]) -> list[Suite]:
@@ -361,15 +405,21 @@ def _check_writable(path: Path | None, option: str) -> None:
 def _report(
     result: RunResult, fmt: str, json_file: Path | None, quiet: bool, explain_exit: bool
 ) -> None:
+    from dqcheck.connections import mask
     from dqcheck.report import json as json_report
     from dqcheck.report import text as text_report
 
     if json_file is not None:
-        json_file.write_text(json_report.render(result), encoding="utf-8")
+        json_file.write_text(mask(json_report.render(result)), encoding="utf-8")
     if fmt == "json":
-        click.echo(json_report.render(result), nl=False)
+        click.echo(mask(json_report.render(result)), nl=False)
     else:
-        text_report.render(result, sys.stdout, quiet=quiet, explain_exit=explain_exit)
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        text = text_report.render(
+            result, quiet=quiet, color=color, width=width, explain_exit=explain_exit
+        )
+        click.echo(mask(text), nl=False)
 
 
 def _print_plan(the_plan: Any, url: str | None) -> None:

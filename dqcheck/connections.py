@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
+from dqcheck.config import ProjectConfig
 from dqcheck.errors import ConfigError, EvaluationError, Problem
 
 if TYPE_CHECKING:
@@ -18,34 +21,221 @@ MASK = "***"
 POSTGRES_FAMILY = ("postgresql", "redshift")
 
 
-def resolve_url(url: str | None, names: Iterable[str | None] = ()) -> str:
-    """The URL of a run: ``url`` (from --url or DQCHECK_URL), else a configuration error.
+AIRFLOW_PREFIX = "AIRFLOW_CONN_"
+#: libpq parameters an Airflow connection's ``extra`` may carry to psycopg2; others are ignored.
+LIBPQ_PARAMS = frozenset(
+    {
+        "sslmode",
+        "sslcert",
+        "sslkey",
+        "sslrootcert",
+        "sslcrl",
+        "sslpassword",
+        "sslcompression",
+        "connect_timeout",
+        "application_name",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "target_session_attrs",
+        "gssencmode",
+        "krbsrvname",
+        "service",
+        "passfile",
+        "channel_binding",
+        "requiressl",
+    }
+)
 
-    ``names`` are the suites' ``connection:`` ids, named in the error so the user knows what
-    was asked for.
-    """
-    if url:
-        url = normalize_url(url)
-        validate_url(url)
-        return url
-    wanted = sorted({n for n in names if n})
-    if wanted:
-        ids = ", ".join(wanted)
+
+@dataclass(frozen=True)
+class Resolved:
+    """A connection: the SQLAlchemy URL (holding the secret) and where it came from."""
+
+    url: str
+    source: str
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.url)
+
+
+class Resolver:
+    """Resolves connections in SPEC section 3 order: ``--url``/``--conn-id``, then env
+    ``DQCHECK_URL``, then the suite's ``connection:`` id. An id is looked up as env
+    ``AIRFLOW_CONN_<ID>`` (URI or JSON form), then in the project config."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        conn_id: str | None = None,
+        config: ProjectConfig | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        if url and conn_id:
+            raise ConfigError([Problem("give --url or --conn-id, not both")])
+        self.url = url
+        self.conn_id = conn_id
+        self.config = config or ProjectConfig()
+        self.env = os.environ if env is None else env
+        self._cache: dict[str | None, Resolved] = {}
+
+    def resolve(self, suite_connection: str | None = None) -> Resolved:
+        """The connection a check of a suite with ``connection: suite_connection`` uses."""
+        key = (
+            None
+            if (self.url or self.conn_id or self.env.get("DQCHECK_URL"))
+            else (suite_connection)
+        )
+        if key not in self._cache:
+            self._cache[key] = self._resolve(key)
+        return self._cache[key]
+
+    def _resolve(self, suite_connection: str | None) -> Resolved:
+        if self.url:
+            return _checked(Resolved(normalize_url(self.url), "--url"))
+        if self.conn_id:
+            return self.lookup(self.conn_id, "--conn-id")
+        if self.env.get("DQCHECK_URL"):
+            return _checked(Resolved(normalize_url(self.env["DQCHECK_URL"]), "DQCHECK_URL"))
+        if suite_connection:
+            return self.lookup(suite_connection, "connection:")
         raise ConfigError(
             [
                 Problem(
-                    f"no connection for {ids}: named connections are not supported yet; "
-                    "pass --url or set DQCHECK_URL"
+                    "no connection configured: tried --url, --conn-id, env DQCHECK_URL and the "
+                    "suites' connection: (e.g. --url postgresql://user@host/db or "
+                    "sqlite:///path.db)"
                 )
             ]
         )
-    raise ConfigError(
-        [
-            Problem(
-                "no connection configured: pass --url URL or set DQCHECK_URL "
-                "(e.g. postgresql://user@host/db, sqlite:///path.db)"
-            )
-        ]
+
+    def lookup(self, conn_id: str, via: str) -> Resolved:
+        """An id from ``--conn-id`` or a suite's ``connection:``."""
+        env_name = AIRFLOW_PREFIX + conn_id.upper()
+        raw = self.env.get(env_name)
+        if raw:
+            try:
+                url = from_airflow(raw)
+            except ValueError as exc:
+                raise ConfigError([Problem(f"{env_name}: {mask_text(str(exc), [raw])}")]) from None
+            return _checked(Resolved(url, env_name))
+        if conn_id in self.config.connections:
+            where = f"{self.config.file} connections.{conn_id}"
+            return _checked(Resolved(normalize_url(self.config.connections[conn_id]), where))
+        tried = [f"env {env_name}"]
+        tried.append(
+            f"connections.{conn_id} in {self.config.file}"
+            if self.config.file
+            else "a project config (dqcheck.yml, none found)"
+        )
+        raise ConfigError(
+            [Problem(f"connection {conn_id!r} (from {via}) not found: tried {' and '.join(tried)}")]
+        )
+
+
+def _checked(resolved: Resolved) -> Resolved:
+    register_secrets(resolved.url)
+    validate_url(resolved.url, resolved.source)
+    return resolved
+
+
+def from_airflow(value: str) -> str:
+    """A SQLAlchemy URL from an Airflow connection in URI or JSON form."""
+    value = value.strip()
+    if value.startswith("{"):
+        try:
+            doc = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc.msg}") from None
+        if not isinstance(doc, dict) or not doc.get("conn_type"):
+            raise ValueError("the JSON form needs at least conn_type")
+        extra = doc.get("extra") or {}
+        if isinstance(extra, str):
+            try:
+                extra = json.loads(extra) if extra.strip() else {}
+            except json.JSONDecodeError:
+                raise ValueError("extra is not valid JSON") from None
+        return _airflow_url(
+            str(doc["conn_type"]),
+            doc.get("host"),
+            doc.get("login"),
+            doc.get("password"),
+            doc.get("port"),
+            doc.get("schema"),
+            extra if isinstance(extra, dict) else {},
+        )
+    parts = urlsplit(value)
+    if not parts.scheme:
+        raise ValueError("expected a URI such as postgres://user:pass@host:5432/db or JSON")
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    options: dict[str, Any] = query
+    if "__extra__" in query:
+        try:
+            loaded = json.loads(query["__extra__"])
+        except json.JSONDecodeError:
+            raise ValueError("__extra__ is not valid JSON") from None
+        options = loaded if isinstance(loaded, dict) else {}
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the port is not a number") from None
+    return _airflow_url(
+        parts.scheme,
+        unquote(parts.hostname or "") or None,
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+        port,
+        unquote(parts.path[1:]) if parts.path else None,
+        options,
+    )
+
+
+def _airflow_url(
+    conn_type: str,
+    host: Any,
+    login: Any,
+    password: Any,
+    port: Any,
+    schema: Any,
+    extra: Mapping[str, Any],
+) -> str:
+    from sqlalchemy.engine import URL
+
+    kind = conn_type.lower().replace("-", "_")
+    if kind in ("postgres", "postgresql"):
+        driver = "postgresql+psycopg2"
+    elif kind == "redshift":
+        driver = redshift_driver()
+        port = port or 5439
+    elif kind == "sqlite":
+        return f"sqlite:///{host or schema or ''}"
+    else:
+        driver = kind
+    query = {}
+    if driver.startswith(("postgresql", "redshift")):
+        query = {k: str(v) for k, v in extra.items() if k in LIBPQ_PARAMS}
+    url = URL.create(
+        driver,
+        username=login or None,
+        password=password or None,
+        host=host or None,
+        port=int(port) if port else None,
+        database=schema or None,
+        query=query,
+    )
+    return url.render_as_string(hide_password=False)
+
+
+def redshift_driver() -> str:
+    """``redshift+psycopg2`` with sqlalchemy-redshift installed, else the PostgreSQL dialect."""
+    import importlib.util
+
+    return (
+        "redshift+psycopg2"
+        if importlib.util.find_spec("sqlalchemy_redshift")
+        else ("postgresql+psycopg2")
     )
 
 
@@ -55,21 +245,29 @@ def normalize_url(url: str) -> str:
     url = url.strip()
     if url.startswith("postgres://"):
         return "postgresql://" + url[len("postgres://") :]
+    if url.startswith("redshift") and redshift_driver() == "postgresql+psycopg2":
+        # Without sqlalchemy-redshift, talk to Redshift through the PostgreSQL dialect.
+        from sqlalchemy.engine import make_url
+
+        try:
+            u = make_url(url)
+        except Exception:
+            return url
+        u = u.set(drivername="postgresql+psycopg2", port=u.port or 5439)
+        return u.render_as_string(hide_password=False)
     return url
 
 
-def validate_url(url: str) -> None:
+def validate_url(url: str, source: str = "--url") -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
         make_url(url).get_dialect()
     except (ArgumentError, ValueError):
-        raise ConfigError(
-            [Problem(f"--url: not a database URL: {mask_text(url, [url])}")]
-        ) from None
+        raise ConfigError([Problem(f"{source}: not a database URL: {mask_url(url)}")]) from None
     except NoSuchModuleError as exc:
-        raise ConfigError([Problem(f"--url: {exc}")]) from None
+        raise ConfigError([Problem(f"{source}: {mask(str(exc))}")]) from None
 
 
 def mask_url(url: str) -> str:
@@ -98,10 +296,23 @@ def secrets_of(url: str) -> list[str]:
 
 
 def mask_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
+    for secret in sorted(secrets, key=len, reverse=True):
         if secret:
             text = text.replace(secret, MASK)
     return text
+
+
+_SECRETS: set[str] = set()
+
+
+def register_secrets(url: str) -> None:
+    """Remember the password of ``url`` so that ``mask`` hides it in anything printed."""
+    _SECRETS.update(secrets_of(url))
+
+
+def mask(text: str) -> str:
+    """``text`` with every password dqcheck has seen this process replaced by ``***``."""
+    return mask_text(text, _SECRETS) if _SECRETS else text
 
 
 def create_engine(url: str, pool_size: int = 4) -> Engine:
@@ -114,10 +325,10 @@ def create_engine(url: str, pool_size: int = 4) -> Engine:
     backend = u.get_backend_name()
     kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 0}
     if backend in POSTGRES_FAMILY:
-        connect_args: dict[str, Any] = {"connect_timeout": 10, "application_name": "dqcheck"}
-        if backend == "postgresql":
-            connect_args["options"] = "-c default_transaction_read_only=on"
-        kwargs["connect_args"] = connect_args
+        # Not the libpq `options` startup parameter: pgbouncer and Redshift refuse it.
+        kwargs["connect_args"] = {"connect_timeout": 10, "application_name": "dqcheck"}
+        # psycopg2 then opens every transaction with BEGIN READ ONLY (Redshift has it too).
+        kwargs["execution_options"] = {"postgresql_readonly": True}
     elif backend == "sqlite":
         database = u.database or ""
         is_file = database and database != ":memory:" and not database.startswith("file:")
@@ -125,6 +336,15 @@ def create_engine(url: str, pool_size: int = 4) -> Engine:
             raise EvaluationError(f"SQLite database file not found: {database}")
         kwargs = {}
     engine = sqlalchemy.create_engine(u, **kwargs)
+    if backend == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _read_only_session(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("SET default_transaction_read_only = on")
+            cur.close()
+            dbapi_conn.commit()
+
     if backend == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -134,7 +354,3 @@ def create_engine(url: str, pool_size: int = 4) -> Engine:
             cur.close()
 
     return engine
-
-
-def environment_url() -> str | None:
-    return os.environ.get("DQCHECK_URL") or None

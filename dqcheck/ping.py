@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 
-from dqcheck.connections import create_engine, mask_text, mask_url, resolve_url, secrets_of
+from dqcheck.connections import Resolver, create_engine, mask, mask_url
 from dqcheck.errors import EvaluationError
 
 
-def ping(url: str | None) -> str:
-    """One line: masked URL, dialect, server version and round-trip time; EvaluationError if the
+def ping(resolver: Resolver) -> str:
+    """One line: the masked URL, dialect, server version and round-trip time; EvaluationError if the
     database cannot be reached."""
     from sqlalchemy import text
 
-    resolved = resolve_url(url)
+    resolved = resolver.resolve().url
     engine = create_engine(resolved, pool_size=1)
     try:
         started = time.perf_counter()
@@ -26,9 +26,7 @@ def ping(url: str | None) -> str:
 
         message = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig else str(exc)
         message = " ".join(message.split())
-        raise EvaluationError(
-            f"cannot connect to {mask_url(resolved)}: {mask_text(message, secrets_of(resolved))}"
-        ) from None
+        raise EvaluationError(f"cannot connect to {mask_url(resolved)}: {mask(message)}") from None
     finally:
         engine.dispose()
     return f"{mask_url(resolved)}: {engine.dialect.name} {version}, round trip {rtt * 1000:.1f} ms"

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import Check, Measurement
-from dqcheck.connections import POSTGRES_FAMILY, mask_text
+from dqcheck.connections import POSTGRES_FAMILY, mask
 from dqcheck.plan import Plan, Query
 from dqcheck.results import CheckResult, Status
 
@@ -25,21 +25,19 @@ OnResult = Callable[[CheckResult], None]
 
 
 class Runner:
-    """Runs the queries of a plan on one engine, ``jobs`` at a time."""
+    """Runs the queries of a plan, ``jobs`` at a time, each on the engine of its connection."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine_for: Callable[[str | None], Engine],
         *,
         jobs: int = 4,
         timeout: float | None = 900.0,
-        secrets: list[str] | None = None,
     ) -> None:
-        self.engine = engine
+        self.engine_for = engine_for
         self.jobs = max(1, jobs)
         self.timeout = timeout
-        self.secrets = secrets or []
-        self._connect_error: str | None = None
+        self._connect_errors: dict[str | None, str] = {}
         self._lock = threading.Lock()
 
     def run(self, plan: Plan, on_result: OnResult | None = None) -> list[CheckResult]:
@@ -66,11 +64,14 @@ class Runner:
 
     def _run_query(self, query: Query) -> list[CheckResult]:
         started = time.perf_counter()
-        sql = query.render(self.engine.dialect)
+        sql: str | None = None
         try:
-            measurements = self._measure(query)
+            engine = self.engine_for(query.connection)
+            sql = query.render(engine.dialect)
+            measurements = self._measure(engine, query)
         except Exception as exc:
-            if query.is_scan and len(query.checks) > 1 and self._connect_error is None:
+            connect_failed = isinstance(exc, _ConnectFailed)
+            if query.is_scan and len(query.checks) > 1 and not connect_failed:
                 return [r for check in query.checks for r in self._run_query(query.single(check))]
             message = self._describe(exc)
             elapsed = time.perf_counter() - started
@@ -87,15 +88,17 @@ class Runner:
             out.append(_result(check, status, value, message, None, elapsed, sql, m.rows))
         return out
 
-    def _measure(self, query: Query) -> dict[str, Measurement]:
-        if self._connect_error is not None:
-            raise _ConnectFailed(self._connect_error)
+    def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
+        known = self._connect_errors.get(query.connection)
+        if known is not None:
+            raise _ConnectFailed(known)
         try:
-            conn = self.engine.connect()
+            conn = engine.connect()
         except Exception as exc:
             with self._lock:
-                self._connect_error = f"could not connect: {self._describe(exc)}"
-            raise _ConnectFailed(self._connect_error) from None
+                message = f"could not connect: {self._describe(exc)}"
+                self._connect_errors.setdefault(query.connection, message)
+            raise _ConnectFailed(message) from None
         with conn, conn.begin():
             self._prepare(conn, query)
             if query.is_scan:
@@ -107,11 +110,10 @@ class Runner:
             return {check.id: check.measure(conn)}
 
     def _prepare(self, conn: Connection, query: Query) -> None:
-        if conn.dialect.name in POSTGRES_FAMILY:
-            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-            timeout = query.timeout(self.timeout)
-            if timeout:
-                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
+        """A server-side limit on the query; the transaction is already READ ONLY."""
+        timeout = query.timeout(self.timeout)
+        if timeout and conn.dialect.name in POSTGRES_FAMILY:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
 
     def _describe(self, exc: BaseException) -> str:
         from sqlalchemy.exc import DBAPIError
@@ -128,7 +130,7 @@ class Runner:
             text = f"{type(exc).__name__}: {exc}"
         lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
         text = lines[0] if lines else type(exc).__name__
-        return mask_text(text, self.secrets)
+        return mask(text)
 
     def _error(self, check: Check, message: str, elapsed: float, sql: str | None) -> CheckResult:
         return _result(check, Status.ERROR, None, message, message, elapsed, sql, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO
+import io
 
 from dqcheck.results import CheckResult, RunResult, Status
 
@@ -28,26 +28,26 @@ def _value(c: CheckResult) -> str:
 
 def render(
     result: RunResult,
-    out: IO[str],
     *,
     quiet: bool = False,
-    color: bool | None = None,
+    color: bool = False,
+    width: int | None = None,
     explain_exit: bool = False,
-) -> None:
-    """Write the report to ``out``. ``color=None`` means: colour only on a terminal without
-    NO_COLOR set (rich decides)."""
+) -> str:
+    """The report as text; ANSI colours only with ``color``."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    is_tty = out.isatty() if hasattr(out, "isatty") else False
+    out = io.StringIO()
     console = Console(
         file=out,
-        force_terminal=color if color is not None else None,
-        no_color=(color is False) or None,
-        width=None if is_tty else 200,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width or 200,
         highlight=False,
-        soft_wrap=not is_tty,
+        soft_wrap=True,
     )
     shown = [c for c in result.checks if not quiet or c.status is not Status.PASS]
     if shown and not quiet:
@@ -81,6 +81,7 @@ def render(
     console.print(line)
     if explain_exit:
         console.print(explain(result))
+    return out.getvalue()
 
 
 def explain(result: RunResult) -> str:

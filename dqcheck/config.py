@@ -1,0 +1,124 @@
+"""The project config, ``dqcheck.yml``: connections now; monitoring sections are reserved."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dqcheck.errors import ConfigError, Problem
+from dqcheck.yamlio import LineDict, YamlError, load_yaml
+
+DEFAULT_FILE = "dqcheck.yml"
+KNOWN_KEYS = ("connections", "notify", "statsd", "prometheus", "log", "history", "sla")
+SUPPORTED_KEYS = ("connections",)
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class ProjectConfig:
+    """What ``dqcheck.yml`` says. ``connections`` maps an id to its (expanded) URL."""
+
+    file: str | None = None
+    connections: dict[str, str] = field(default_factory=dict)
+    #: The file line of each connection id, for error messages.
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
+    """Load ``path``; a missing default file is fine, a missing ``--config`` file is an error."""
+    if path is None:
+        path = DEFAULT_FILE
+        explicit = False
+    p = Path(path)
+    if not p.is_file():
+        if explicit:
+            raise ConfigError([Problem("config file not found", str(p), field="--config")])
+        return ProjectConfig()
+    file = str(p)
+    try:
+        doc = load_yaml(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(f"cannot read the config file: {exc}", file)]) from None
+    except YamlError as exc:
+        raise ConfigError([Problem(exc.message, file, exc.line)]) from None
+    if doc is None:
+        return ProjectConfig(file)
+    if not isinstance(doc, LineDict):
+        raise ConfigError([Problem("expected a mapping at the top of the config", file, 1)])
+    problems: list[Problem] = []
+    for key in doc:
+        if key not in KNOWN_KEYS:
+            problems.append(
+                Problem(
+                    f"unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})",
+                    file,
+                    doc.line_of(key),
+                )
+            )
+        elif key not in SUPPORTED_KEYS:
+            problems.append(
+                Problem(
+                    f"'{key}' is not supported by this version of dqcheck yet",
+                    file,
+                    doc.line_of(key),
+                    field=key,
+                )
+            )
+    config = ProjectConfig(file)
+    raw = doc.get("connections") or {}
+    if not isinstance(raw, LineDict):
+        problems.append(
+            Problem(
+                "expected a mapping of connection id to {url: ...}",
+                file,
+                doc.line_of("connections"),
+                field="connections",
+            )
+        )
+        raw = LineDict()
+    for conn_id, spec in raw.items():
+        line = raw.line_of(conn_id)
+        where = f"connections.{conn_id}"
+        if not isinstance(spec, dict) or not isinstance(spec.get("url"), str):
+            problems.append(Problem('expected {url: "..."}', file, line, field=where))
+            continue
+        extra = [k for k in spec if k != "url"]
+        if extra:
+            problems.append(
+                Problem(
+                    f"unknown key {extra[0]!r} (a connection has only 'url')",
+                    file,
+                    line,
+                    field=where,
+                )
+            )
+            continue
+        config.lines[str(conn_id)] = line
+        try:
+            config.connections[str(conn_id)] = expand_env(spec["url"])
+        except KeyError as exc:
+            problems.append(
+                Problem(
+                    f"environment variable {exc.args[0]} is not set",
+                    file,
+                    line,
+                    field=f"{where}.url",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def expand_env(text: str) -> str:
+    """``${NAME}`` replaced by the environment's value; KeyError(NAME) if it is unset."""
+
+    def value(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in os.environ:
+            raise KeyError(name)
+        return os.environ[name]
+
+    return _ENV.sub(value, text)
