@@ -181,6 +181,18 @@ def cli() -> None:
     help="Also write the JSON report to FILE.",
 )
 @click.option(
+    "--junit",
+    "junit_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a JUnit XML report to FILE (CI test reporters).",
+)
+@click.option(
+    "--markdown",
+    "markdown_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
     "--jobs", default=4, show_default=True, type=click.IntRange(1, 64), help="Queries run at once."
 )
 @timeout_option
@@ -206,6 +218,8 @@ def run(
     tags: Sequence[str],
     fmt: str,
     json_file: Path | None,
+    junit_file: Path | None,
+    markdown_file: Path | None,
     jobs: int,
     timeout: float | None,
     fail_on: Sequence[str],
@@ -222,12 +236,14 @@ def run(
     if dry_run:
         _print_plan(the_plan, url)
         return 0
-    _check_writable(json_file, "--json")
+    files = {"json": json_file, "junit": junit_file, "markdown": markdown_file}
+    for kind, path in files.items():
+        _check_writable(path, f"--{kind}")
     config = _config(config_file)
     result = api.run(
         the_plan, url, conn_id=conn_id, config=config, jobs=jobs, timeout=timeout, fail_on=fail_on
     )
-    _report(result, fmt, json_file, quiet, explain_exit)
+    _report(result, fmt, files, quiet, explain_exit)
     return int(result.exit_code)
 
 
@@ -348,7 +364,7 @@ def has_rows(
     suite = has_rows_suite(table, where, minimum, parse_vars(variables))
     config = _config(config_file)
     result = api.run(api.plan([suite]), url, conn_id=conn_id, config=config, timeout=timeout)
-    _report(result, fmt, None, quiet, False)
+    _report(result, fmt, {}, quiet, False)
     return int(result.exit_code)
 
 
@@ -403,22 +419,29 @@ def _check_writable(path: Path | None, option: str) -> None:
 
 
 def _report(
-    result: RunResult, fmt: str, json_file: Path | None, quiet: bool, explain_exit: bool
+    result: RunResult,
+    fmt: str,
+    files: dict[str, Path | None],
+    quiet: bool,
+    explain_exit: bool,
 ) -> None:
+    """Write the report files, then the stdout report; every text goes through ``mask``."""
     from dqcheck.connections import mask
-    from dqcheck.report import json as json_report
-    from dqcheck.report import text as text_report
+    from dqcheck.report import render
 
-    if json_file is not None:
-        json_file.write_text(mask(json_report.render(result)), encoding="utf-8")
+    for kind, path in files.items():
+        if path is not None:
+            path.write_text(mask(render(kind, result)), encoding="utf-8")
     if fmt == "json":
-        click.echo(mask(json_report.render(result)), nl=False)
+        click.echo(mask(render("json", result)), nl=False)
     else:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-        text = text_report.render(
-            result, quiet=quiet, color=color, width=width, explain_exit=explain_exit
-        )
+        text = render("text", result, quiet=quiet, color=color, width=width)
+        if explain_exit:
+            from dqcheck.report.text import explain
+
+            text += explain(result) + "\n"
         click.echo(mask(text), nl=False)
 
 

@@ -32,7 +32,6 @@ def render(
     quiet: bool = False,
     color: bool = False,
     width: int | None = None,
-    explain_exit: bool = False,
 ) -> str:
     """The report as text; ANSI colours only with ``color``."""
     from rich.console import Console
@@ -79,8 +78,6 @@ def render(
     worst = result.status
     line = Text(result.summary_line(), style=STYLES[worst] if worst is not Status.PASS else "")
     console.print(line)
-    if explain_exit:
-        console.print(explain(result))
     return out.getvalue()
 
 
