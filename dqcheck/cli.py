@@ -6,10 +6,12 @@ Only click and the light ``dqcheck.errors`` are imported at start-up, so ``--ver
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -20,7 +22,7 @@ from dqcheck.errors import ConfigError, DqcheckError, ExitCode, Problem
 
 if TYPE_CHECKING:
     from dqcheck.config import ProjectConfig
-    from dqcheck.results import RunResult
+    from dqcheck.results import CheckResult, RunResult
     from dqcheck.suite import Suite
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -240,9 +242,17 @@ def run(
     for kind, path in files.items():
         _check_writable(path, f"--{kind}")
     config = _config(config_file)
-    result = api.run(
-        the_plan, url, conn_id=conn_id, config=config, jobs=jobs, timeout=timeout, fail_on=fail_on
-    )
+    with _progress(len(the_plan.checks), enabled=not quiet) as on_result:
+        result = api.run(
+            the_plan,
+            url,
+            conn_id=conn_id,
+            config=config,
+            jobs=jobs,
+            timeout=timeout,
+            fail_on=fail_on,
+            on_result=on_result,
+        )
     _report(result, fmt, files, quiet, explain_exit)
     return int(result.exit_code)
 
@@ -380,6 +390,34 @@ def json_schema() -> int:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[CheckResult], None] | None]:
+    """A live progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not (enabled and sys.stderr.isatty() and total > 1):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("checks"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("checks", total=total)
+        lock = threading.Lock()
+
+        def advance(_result: CheckResult) -> None:
+            with lock:
+                bar.advance(task)
+
+        yield advance
 
 
 def _config(config_file: Path | None) -> ProjectConfig:

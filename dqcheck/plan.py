@@ -80,6 +80,11 @@ class Plan:
     queries: list[Query] = field(default_factory=list)
 
 
+#: Checks answered by one SELECT at most: keeps statements far below Redshift's 16 MB limit
+#: (a check adds at most a few hundred bytes, plus its accepted values).
+MAX_CHECKS_PER_SCAN = 200
+
+
 def make_plan(checks: list[Check]) -> Plan:
     groups: dict[tuple[Any, ...], Query] = {}
     queries: list[Query] = []
@@ -87,7 +92,7 @@ def make_plan(checks: list[Check]) -> Plan:
         if check.is_scan and check.table is not None:
             used = tuple(sorted((n, check.variables[n]) for n in variables_in(check.where or "")))
             key = (check.connection, check.table, check.where, used)
-            if key in groups:
+            if key in groups and len(groups[key].checks) < MAX_CHECKS_PER_SCAN:
                 groups[key].checks.append(check)
                 continue
             query = Query([check], True, check.table, check.where, check.connection)
