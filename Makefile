@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test lint pytest demo clean
+.PHONY: test lint pytest demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,9 +13,41 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo needs the package only, without the dev extras.
+DEMO_STAMP := $(VENV)/.installed
+DEMO_DB := .dqcheck/demo.db
+DEMO_JSON := .dqcheck/demo.json
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(DEMO_STAMP)
+
+# Build a small shop database with deliberate defects, then check it with the suites in
+# checks/. dqcheck exits 1 because of those defects. Any other exit code, or an exit 1 without
+# a written report (a crash also exits 1), fails the demo.
+demo: $(DEMO_STAMP)
+	$(BIN)/python demo/make_demo_db.py --output $(DEMO_DB)
+	@rm -f $(DEMO_JSON)
+	@echo "$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON) --explain-exit"
+	@code=0; \
+	$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON) --explain-exit \
+		|| code=$$?; \
+	if [ $$code -eq 1 ] && [ -s $(DEMO_JSON) ]; then \
+		echo "That is the expected result: the demo data has deliberate defects (the FAIL rows)," \
+			"so a pipeline task running this command would fail and stop bad data."; \
+	elif [ $$code -eq 1 ]; then \
+		echo "make demo: dqcheck exited 1 without writing $(DEMO_JSON):" \
+			"it crashed; see the messages above." >&2; \
+		exit 1; \
+	else \
+		echo "make demo: dqcheck exited $$code, but the demo expects 1" \
+			"(its deliberate failures); see the messages above." >&2; \
+		exit 1; \
+	fi
+
 lint: $(STAMP)
-	$(BIN)/ruff check dqcheck tests demo
-	$(BIN)/ruff format --check dqcheck tests demo
+	$(BIN)/ruff check dqcheck tests demo bench examples
+	$(BIN)/ruff format --check dqcheck tests demo bench examples
 	$(BIN)/mypy
 
 pytest: $(STAMP)
@@ -25,3 +57,7 @@ test: lint pytest
 
 clean:
 	rm -rf $(VENV) .dqcheck .pytest_cache .mypy_cache .ruff_cache
+
+# Not a test: compares dqcheck with the naive way on a throwaway PostgreSQL (see bench/RESULTS.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
