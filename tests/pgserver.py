@@ -84,6 +84,8 @@ def find_pg_bin_dir() -> Path | None:
 
 def docker_available(timeout: float = 2.0) -> bool:
     """True when the ``docker`` package is installed and a daemon answers a ping."""
+    if not os.environ.get("DOCKER_HOST") and not os.path.exists("/var/run/docker.sock"):
+        return False  # no daemon to ask; skip importing docker and its half-open sockets
     try:
         import docker  # type: ignore[import-untyped]  # lazy: optional dev dependency
 
