@@ -49,11 +49,10 @@ class DqcheckGroup(click.Group):
         except Exception as exc:
             if os.environ.get("DQCHECK_DEBUG"):
                 raise
-            click.echo(
-                f"dqcheck: internal error: {type(exc).__name__}: {exc} "
-                "(set DQCHECK_DEBUG=1 for a traceback)",
-                err=True,
-            )
+            from dqcheck.connections import mask
+
+            message = f"dqcheck: internal error: {type(exc).__name__}: {exc}"
+            click.echo(mask(message) + " (set DQCHECK_DEBUG=1 for a traceback)", err=True)
             sys.exit(ExitCode.ERROR)
         sys.exit(rv if isinstance(rv, int) else 0)
 

@@ -240,22 +240,27 @@ def redshift_driver() -> str:
 
 
 def normalize_url(url: str) -> str:
-    """Accept the ``postgres://`` scheme Airflow and Heroku write (SQLAlchemy 2 wants
-    ``postgresql://``)."""
+    """The URL with the driver dqcheck ships: ``postgres://`` (Airflow, Heroku) and a bare
+    ``postgresql://`` become ``postgresql+psycopg2://`` (SQLAlchemy 2.1 would pick psycopg 3);
+    ``redshift://`` uses sqlalchemy-redshift when installed, else the PostgreSQL dialect on
+    port 5439."""
+    from sqlalchemy.engine import make_url
+
     url = url.strip()
     if url.startswith("postgres://"):
-        return "postgresql://" + url[len("postgres://") :]
-    if url.startswith("redshift") and redshift_driver() == "postgresql+psycopg2":
-        # Without sqlalchemy-redshift, talk to Redshift through the PostgreSQL dialect.
-        from sqlalchemy.engine import make_url
-
-        try:
-            u = make_url(url)
-        except Exception:
-            return url
-        u = u.set(drivername="postgresql+psycopg2", port=u.port or 5439)
-        return u.render_as_string(hide_password=False)
-    return url
+        url = "postgresql://" + url[len("postgres://") :]
+    try:
+        u = make_url(url)
+    except Exception:
+        return url  # validate_url names the problem
+    if u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg2")
+    elif u.drivername in ("redshift", "redshift+psycopg2"):
+        driver = redshift_driver()
+        u = u.set(drivername=driver, port=u.port or 5439)
+    else:
+        return url
+    return u.render_as_string(hide_password=False)
 
 
 def validate_url(url: str, source: str = "--url") -> None:
@@ -277,7 +282,7 @@ def mask_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
-        return re.sub(r"://([^:/@]*):[^@]*@", rf"://\1:{MASK}@", url)
+        return re.sub(r"://([^:/@]*):.*@", rf"://\1:{MASK}@", url)
 
 
 def secrets_of(url: str) -> list[str]:
@@ -287,7 +292,7 @@ def secrets_of(url: str) -> list[str]:
     try:
         password = make_url(url).password
     except Exception:
-        m = re.search(r"://[^:/@]*:([^@]*)@", url)
+        m = re.search(r"://[^:/@]*:(.*)@", url)
         password = m.group(1) if m else None
     if not password:
         return []

@@ -80,7 +80,9 @@ def table_ref(value: Any) -> TableRef:
 
 
 def column_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
+    if value == []:
+        raise FieldError("expected a non-empty list of column names, got an empty list")
+    if not isinstance(value, list):
         raise FieldError(f"expected a non-empty list of column names, got {_type_name(value)}")
     names = tuple(identifier(v) for v in value)
     if len(set(names)) != len(names):
@@ -183,7 +185,9 @@ def boolean(value: Any) -> bool:
 
 
 def scalar_list(value: Any) -> tuple[Any, ...]:
-    if not isinstance(value, list) or not value:
+    if value == []:
+        raise FieldError("expected a non-empty list of values, got an empty list")
+    if not isinstance(value, list):
         raise FieldError(f"expected a non-empty list of values, got {_type_name(value)}")
     out = []
     for v in value:

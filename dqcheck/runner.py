@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from dqcheck.checks.base import Check, Measurement
+from dqcheck.checks.base import CLOCK, Check, Measurement
 from dqcheck.connections import POSTGRES_FAMILY, mask
 from dqcheck.plan import Plan, Query
 from dqcheck.results import CheckResult, Status
@@ -85,7 +85,8 @@ class Runner:
             except Exception as exc:
                 out.append(self._error(check, f"could not judge the value: {exc}", elapsed, sql))
                 continue
-            out.append(_result(check, status, value, message, None, elapsed, sql, m.rows))
+            error = message if status is Status.ERROR else None
+            out.append(_result(check, status, value, message, error, elapsed, sql, m.rows))
         return out
 
     def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
@@ -105,6 +106,8 @@ class Runner:
                 stmt, labels = query.scan_statement()
                 row = conn.execute(stmt).mappings().one()
                 values = {key: row[label] for key, label in labels.items()}
+                if any(c.needs_clock for c in query.checks):
+                    values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
                 return {c.id: Measurement(c.compute(values)) for c in query.checks}
             (check,) = query.checks
             return {check.id: check.measure(conn)}

@@ -10,11 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import case, column, func, literal_column, select, table
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import ColumnClause, FunctionElement, Select, TableClause
-from sqlalchemy.types import Float
+from sqlalchemy.sql.expression import ColumnClause, Select, TableClause
 
 from dqcheck.fields import TableRef
 
@@ -32,33 +29,6 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     one: ColumnClause[Any] = literal_column("1")
     zero: ColumnClause[Any] = literal_column("0")
     return func.coalesce(func.sum(case((condition, one), else_=zero)), zero)
-
-
-class seconds_since(FunctionElement[float]):
-    """Seconds from a timestamp expression to now, by the database's clock."""
-
-    type = Float()
-    inherit_cache = True
-    name = "seconds_since"
-
-
-@compiles(seconds_since)
-def _seconds_since_default(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - {compiler.process(arg, **kw)}))"
-
-
-@compiles(seconds_since, "redshift")
-def _seconds_since_redshift(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
-    # NOW() is a leader-node-only function on Redshift; GETDATE() runs on compute nodes.
-    (arg,) = element.clauses
-    return f"DATEDIFF(second, {compiler.process(arg, **kw)}, GETDATE())"
-
-
-@compiles(seconds_since, "sqlite")
-def _seconds_since_sqlite(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"((julianday('now') - julianday({compiler.process(arg, **kw)})) * 86400.0)"
 
 
 def scan_select(

@@ -245,14 +245,14 @@ def _parse_check(
     line = raw.line
     name = raw.get("name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        label = f"check #{index}"
         if "name" not in raw:
-            p.add(f"{label}: missing required key 'name'", line)
+            p.add("missing required key 'name'", line, f"#{index}")
         else:
             p.add(
-                f"{label}: the name must be letters, digits, '_', '.' or '-', got {name!r}",
+                f"the name must be letters, digits, '_', '.' or '-', got {name!r}",
                 raw.line_of("name"),
-                field="name",
+                f"#{index}",
+                "name",
             )
         name = None
     who = name or f"#{index}"
@@ -316,10 +316,10 @@ def _parse_check(
                     p.add(_unknown(key, cls.bound_keys), raw["warn"].line_of(key), who, "warn")
             warn = _bounds(p, cls, raw["warn"], raw["warn"], who, "warn.")
     if fail.is_empty():
-        if cls.default_bounds is None:
+        if cls.default_bounds is None and not any(k in raw for k in cls.bound_keys):
             keys = " or ".join(cls.bound_keys)
             p.add(f"type {cls.type} needs a bound: write {keys}", line, who)
-        else:
+        elif cls.default_bounds is not None:
             fail = cls.default_bounds
     tags = tuple(dict.fromkeys(suite_tags + (_field(p, raw, "tags", f.string_list, who) or ())))
     description = _field(p, raw, "description", f.text, who)

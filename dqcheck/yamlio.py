@@ -70,6 +70,9 @@ def load_yaml(text: str) -> Any:
         docs = list(yaml.load_all(text, Loader=_Loader))
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:
+        at = text.count("\n", 0, exc.position or 0) + 1
+        raise YamlError(f"invalid YAML: character {exc.character!r} is not allowed", at) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -111,5 +111,36 @@ def test_masking(password: str) -> None:
     assert quote(password, safe="") not in masked
 
 
-def test_postgres_scheme_is_accepted() -> None:
-    assert normalize_url("postgres://u@h/db") == "postgresql://u@h/db"
+def test_postgresql_urls_use_the_shipped_driver() -> None:
+    # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://; dqcheck ships psycopg2.
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert normalize_url("postgresql://u:p@h:5/db") == "postgresql+psycopg2://u:p@h:5/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_redshift_urls_default_to_port_5439() -> None:
+    assert ":5439/" in normalize_url("redshift://u@cluster.example/dev")
+
+
+def test_mask_url_hides_passwords_with_at_signs_even_when_unparsable() -> None:
+    masked = mask_url("postgresql+psycopg2://dq:S3cr@t:/%pw@127.0.0.1:5432/db")
+    assert "S3cr" not in masked
+    assert "%pw" not in masked
+
+
+def test_freshness_age_follows_postgresql_time_zone_rules() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from dqcheck.checks.freshness import age_seconds
+
+    cet = timezone(timedelta(hours=1))
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=cet)
+    # timestamptz: absolute instants
+    assert age_seconds(now, datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)) == 3600
+    # timestamp without time zone: read in the session's zone, like PostgreSQL does
+    assert age_seconds(now, datetime(2026, 11, 30, 11, 0)) == 3600
+    # SQLite: text in UTC on both sides
+    assert age_seconds("2026-11-30 12:00:00", "2026-11-30 05:00:00") == 7 * 3600
+    assert age_seconds("2026-11-30 12:00:00", "2026-11-30T11:59:00Z") == 60
+    with pytest.raises(ValueError, match="not a timestamp"):
+        age_seconds("2026-11-30 12:00:00", 17)

@@ -53,6 +53,9 @@ NUMERIC_BOUNDS = {
     "equals": BoundKey("equals", f.number),
 }
 
+#: The key under which a scan's values carry the database clock (see ``Check.needs_clock``).
+CLOCK = "__clock__"
+
 # Variables in SQL fragments: the same rule SQLAlchemy's text() uses to find bind parameters.
 VARIABLE = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
@@ -88,6 +91,8 @@ class Check:
     bound_keys: ClassVar[dict[str, BoundKey]] = NUMERIC_BOUNDS
     #: The fail bound when the check writes none; None means the suite must write one.
     default_bounds: ClassVar[Bounds | None] = None
+    #: Scan checks that need the database's current time in ``compute`` (under ``CLOCK``).
+    needs_clock: ClassVar[bool] = False
 
     suite: str
     name: str

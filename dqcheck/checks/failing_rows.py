@@ -24,13 +24,11 @@ class FailingRows(Check):
     default_bounds = Bounds(max=0)
 
     def statement(self) -> Executable:
-        from sqlalchemy import func, literal_column, select
-
-        inner = bound_text(self.params["sql"], self.variables).columns().subquery("failing")
-        return (
-            select(literal_column("failing.*"), func.count().over().label(TOTAL))
-            .select_from(inner)
-            .limit(literal_column(str(SAMPLES)))
+        # Text, not select(): the sample rows keep the query's own column names.
+        return bound_text(
+            f"SELECT failing.*, COUNT(*) OVER () AS {TOTAL} "
+            f"FROM ({self.params['sql']}\n) AS failing LIMIT {SAMPLES}",
+            self.variables,
         )
 
     def measure(self, conn: Connection) -> Measurement:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, timezone
 from typing import Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import COLUMN, TABLE, BoundKey, Check, Measurement, register
+from dqcheck.checks.base import CLOCK, COLUMN, TABLE, BoundKey, Check, Measurement, register
 from dqcheck.durations import format_duration
 from dqcheck.results import Status
 
@@ -19,6 +20,11 @@ class Freshness(Check):
     fields = {"table": TABLE, "column": COLUMN}
     bound_keys = {"max_age": BoundKey("max", f.duration, schema={"type": "string"})}
 
+    #: The scan reads MAX(column); the database clock comes from a separate
+    #: ``SELECT CURRENT_TIMESTAMP`` in the same transaction, because on Redshift the current
+    #: time functions are leader-node only and fail in a query that reads a table.
+    needs_clock = True
+
     @property
     def is_scan(self) -> bool:
         return True
@@ -26,14 +32,16 @@ class Freshness(Check):
     def metrics(self) -> dict[str, Any]:
         from sqlalchemy import func
 
-        from dqcheck.sql import col, seconds_since
+        from dqcheck.sql import col
 
         name = self.params["column"]
-        return {f"age({name})": seconds_since(func.max(col(name)))}
+        return {f"max({name})": func.max(col(name))}
 
     def compute(self, values: Mapping[str, Any]) -> Any:
-        value = values[f"age({self.params['column']})"]
-        return None if value is None else float(value)
+        newest = values[f"max({self.params['column']})"]
+        if newest is None:
+            return None
+        return age_seconds(values[CLOCK], newest)
 
     def fmt(self, value: Any) -> str:
         return format_duration(value) if isinstance(value, (int, float)) else super().fmt(value)
@@ -57,3 +65,30 @@ class Freshness(Check):
         if value < 0:
             text += " (newest row is in the future)"
         return text
+
+
+def _as_datetime(value: Any, what: str) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):  # SQLite keeps timestamps as text
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f"{what} {value!r} is not a timestamp")
+
+
+def age_seconds(now: Any, newest: Any) -> float:
+    """Seconds from ``newest`` to the database's ``now``, the way PostgreSQL subtracts: a
+    timestamp without time zone is read in the session's time zone (``now``'s offset)."""
+    clock = _as_datetime(now, "the database clock")
+    latest = _as_datetime(newest, "the newest value")
+    if (latest.tzinfo is None) != (clock.tzinfo is None):
+        if latest.tzinfo is None:
+            clock = clock.replace(tzinfo=None)  # naive local time of the session
+        else:
+            clock = clock.replace(tzinfo=timezone.utc)  # SQLite's clock is UTC
+    return (clock - latest).total_seconds()

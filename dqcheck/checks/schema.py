@@ -48,8 +48,15 @@ def normalize_type(name: str, *, full: bool = True) -> str:
 
 
 def type_matches(actual: str, expected: str) -> bool:
-    """True when the reflected type, normalized, starts with the expected one."""
-    return normalize_type(actual).startswith(normalize_type(expected, full=False))
+    """True when the reflected type, normalized, is the expected one or starts with it followed
+    by a length or array suffix: ``varchar`` matches ``character varying(20)``. A bare
+    ``timestamp`` or ``time`` matches either time zone flavour. Unlike a plain prefix test,
+    ``char`` does not match ``character varying``, nor ``time`` ``timestamp``."""
+    a, e = normalize_type(actual), normalize_type(expected, full=False)
+    if a == e:
+        return True
+    boundary = "([ " if e in ("timestamp", "time") else "(["
+    return a.startswith(e) and a[len(e)] in boundary
 
 
 @register
