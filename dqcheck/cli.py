@@ -134,6 +134,40 @@ timeout_option = click.option(
 )
 
 
+def monitor_options(func: F) -> F:
+    """The monitoring flags of ``run`` (SPEC section 5); each overrides its config section."""
+    for option in reversed(
+        [
+            click.option(
+                "--notify",
+                multiple=True,
+                metavar="URL",
+                help="Apprise URL alerted on fail, error and sla_miss (repeatable).",
+            ),
+            click.option("--statsd", metavar="HOST:PORT", help="Send statsd metrics there."),
+            click.option(
+                "--prometheus-textfile",
+                metavar="PATH",
+                help="Write Prometheus metrics for node_exporter's textfile collector.",
+            ),
+            click.option("--pushgateway", metavar="URL", help="Push Prometheus metrics there."),
+            click.option(
+                "--log-format",
+                type=click.Choice(["json", "text"]),
+                help="Event logs as JSON lines (fluentd) or text, on stderr or --log-file.",
+            ),
+            click.option("--log-file", metavar="PATH", help="Write the event log to PATH."),
+            click.option(
+                "--sla",
+                metavar="DURATION",
+                help="The run must finish within this; past it an sla_miss is alerted.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 def suite_options(func: F) -> F:
     """The options of run, validate and list."""
     func = connection_options(func)
@@ -209,6 +243,7 @@ def cli() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the SQL each query would run; no connection.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line and problems.")
 @click.option("--explain-exit", is_flag=True, hidden=True)
+@monitor_options
 def run(
     paths: Sequence[Path],
     url: str | None,
@@ -227,9 +262,12 @@ def run(
     dry_run: bool,
     quiet: bool,
     explain_exit: bool,
+    **monitoring: Any,
 ) -> int:
     """Run the checks of the suites in PATHS (files, or folders of *.yml) and report."""
     from dqcheck import api
+    from dqcheck.monitor import Flags, load_settings
+    from dqcheck.monitor.run import Monitor
 
     suites = _load(paths, variables)
     the_plan = api.plan(suites, select, tags)
@@ -241,17 +279,32 @@ def run(
     for kind, path in files.items():
         _check_writable(path, f"--{kind}")
     config = _config(config_file)
-    with _progress(len(the_plan.checks), enabled=not quiet) as on_result:
-        result = api.run(
-            the_plan,
-            url,
-            conn_id=conn_id,
-            config=config,
-            jobs=jobs,
-            timeout=timeout,
-            fail_on=fail_on,
-            on_result=on_result,
-        )
+    flags = Flags(**monitoring)
+    settings = load_settings(config.sections, flags, file=config.file, lines=config.section_lines)
+    log_configured = "log" in config.sections or bool(flags.log_format or flags.log_file)
+    monitor = Monitor(settings, log_configured=log_configured)
+    try:
+        monitor.start(the_plan)
+        with _progress(len(the_plan.checks), enabled=not quiet) as progress:
+
+            def on_result(r: CheckResult) -> None:
+                monitor.on_result(r)
+                if progress is not None:
+                    progress(r)
+
+            result = api.run(
+                the_plan,
+                url,
+                conn_id=conn_id,
+                config=config,
+                jobs=jobs,
+                timeout=timeout,
+                fail_on=fail_on,
+                on_result=on_result,
+            )
+        monitor.finish(result)
+    finally:
+        monitor.close()
     _report(result, fmt, files, quiet, explain_exit)
     return int(result.exit_code)
 

@@ -6,13 +6,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dqcheck.errors import ConfigError, Problem
 from dqcheck.yamlio import LineDict, YamlError, load_yaml
 
 DEFAULT_FILE = "dqcheck.yml"
 KNOWN_KEYS = ("connections", "notify", "statsd", "prometheus", "log", "history", "sla")
-SUPPORTED_KEYS = ("connections",)
+SUPPORTED_KEYS = ("connections", "notify", "statsd", "prometheus", "log", "sla")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -22,8 +23,12 @@ class ProjectConfig:
 
     file: str | None = None
     connections: dict[str, str] = field(default_factory=dict)
-    #: The file line of each connection id, for error messages.
+    #: The file line of each connection id and section, for error messages.
     lines: dict[str, int] = field(default_factory=dict)
+    #: The monitoring sections (notify, statsd, prometheus, log, sla), validated by
+    #: ``dqcheck.monitor.load_settings``.
+    sections: dict[str, Any] = field(default_factory=dict)
+    section_lines: dict[str, int] = field(default_factory=dict)
 
 
 def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
@@ -48,6 +53,7 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
     if not isinstance(doc, LineDict):
         raise ConfigError([Problem("expected a mapping at the top of the config", file, 1)])
     problems: list[Problem] = []
+    config = ProjectConfig(file)
     for key in doc:
         if key not in KNOWN_KEYS:
             problems.append(
@@ -66,7 +72,9 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
                     field=key,
                 )
             )
-    config = ProjectConfig(file)
+        elif key != "connections":
+            config.sections[key] = doc[key]
+            config.section_lines[key] = doc.line_of(key)
     raw = doc.get("connections") or {}
     if not isinstance(raw, LineDict):
         problems.append(
