@@ -72,6 +72,7 @@ def run(
     config: ProjectConfig | None = None,
     jobs: int = 4,
     timeout: float | None = 900.0,
+    retries: int = 2,
     fail_on: Iterable[str] = ("fail",),
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> RunResult:
@@ -83,7 +84,7 @@ def run(
     results.
     """
     from dqcheck.connections import Resolver
-    from dqcheck.runner import Runner
+    from dqcheck.runner import Interrupted, Runner
 
     resolver = Resolver(url, conn_id, config)
     resolved = {name: resolver.resolve(name) for name in {c.connection for c in the_plan.checks}}
@@ -104,8 +105,12 @@ def run(
         return engine
 
     started = datetime.now(timezone.utc)
+    interrupted: str | None = None
+    runner = Runner(engine_for, jobs=jobs, timeout=timeout, retries=retries)
     try:
-        results = Runner(engine_for, jobs=jobs, timeout=timeout).run(the_plan, on_result)
+        results = runner.run(the_plan, on_result)
+    except Interrupted as exc:
+        results, interrupted = exc.results, exc.reason
     finally:
         for engine in engines.values():
             if not isinstance(engine, EvaluationError):
@@ -117,4 +122,5 @@ def run(
         finished_at=datetime.now(timezone.utc),
         connection=", ".join(shown) if shown else None,
         fail_on=frozenset(fail_on),
+        interrupted=interrupted,
     )

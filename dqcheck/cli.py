@@ -240,6 +240,13 @@ def cli() -> None:
     type=click.Choice(["fail", "warn", "sla"]),
     help="'warn' makes warnings fail the run too (repeatable).",
 )
+@click.option(
+    "--retries",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="Retries of transient connection failures, with backoff.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the SQL each query would run; no connection.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line and problems.")
 @click.option("--explain-exit", is_flag=True, hidden=True)
@@ -262,6 +269,7 @@ def run(
     dry_run: bool,
     quiet: bool,
     explain_exit: bool,
+    retries: int,
     **monitoring: Any,
 ) -> int:
     """Run the checks of the suites in PATHS (files, or folders of *.yml) and report."""
@@ -285,7 +293,7 @@ def run(
     monitor = Monitor(settings, log_configured=log_configured)
     try:
         monitor.start(the_plan)
-        with _progress(len(the_plan.checks), enabled=not quiet) as progress:
+        with _signals_interrupt(), _progress(len(the_plan.checks), enabled=not quiet) as progress:
 
             def on_result(r: CheckResult) -> None:
                 monitor.on_result(r)
@@ -299,6 +307,7 @@ def run(
                 config=config,
                 jobs=jobs,
                 timeout=timeout,
+                retries=retries,
                 fail_on=fail_on,
                 on_result=on_result,
             )
@@ -306,6 +315,8 @@ def run(
     finally:
         monitor.close()
     _report(result, fmt, files, quiet, explain_exit)
+    if result.interrupted:
+        _exit_now(result)
     return int(result.exit_code)
 
 
@@ -442,6 +453,45 @@ def json_schema() -> int:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+class _Signal(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT so the runner cancels what is in flight."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.reason = name
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While running, SIGTERM (Airflow killing a task) and SIGINT stop the run: the runner
+    cancels the queries on the server, and the run reports what finished."""
+    import signal
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise _Signal(signal.Signals(signum).name)
+
+    previous = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _exit_now(result: RunResult) -> None:
+    """Exit 130/143 now, even if a cancelled query's thread has not come back yet."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    click.echo(f"dqcheck: interrupted by {result.interrupted}", err=True)
+    if any(t.name.startswith("dqcheck") and t.is_alive() for t in threading.enumerate()):
+        os._exit(int(result.exit_code))
 
 
 @contextlib.contextmanager

@@ -132,6 +132,9 @@ class RunResult:
     connection: str | None = None
     fail_on: frozenset[str] = frozenset({"fail"})
     sla_missed: bool = False
+    #: ``SIGTERM`` or ``SIGINT`` when a signal stopped the run (the unfinished checks are
+    #: ``error: interrupted``); None otherwise.
+    interrupted: str | None = None
 
     @property
     def duration_seconds(self) -> float:
@@ -150,6 +153,10 @@ class RunResult:
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted == "SIGTERM":
+            return ExitCode.SIGTERM
+        if self.interrupted is not None:
+            return ExitCode.SIGINT
         status = self.status
         if status is Status.ERROR:
             return ExitCode.ERROR
@@ -180,6 +187,7 @@ class RunResult:
             "duration_seconds": round(self.duration_seconds, 6),
             "connection": self.connection,
             "sla_missed": self.sla_missed,
+            "interrupted": self.interrupted,
             "summary": self.summary,
             "checks": [c.as_record() for c in self.checks],
         }

@@ -1,20 +1,28 @@
-"""Running a plan: engines, read-only transactions, timeouts, concurrency.
+"""Running a plan: read-only transactions, timeouts, concurrency, cancellation, retries.
 
 A SQL failure inside one query is not an escaping exception: it becomes the ``error`` of the
 checks that query answers. A failing shared scan is retried check by check, so one broken
 expression does not take its neighbours down with it.
+
+Queries run on worker threads; the calling thread only waits, so it stays free to handle a
+signal: ``cancel()`` (or an exception such as KeyboardInterrupt while waiting) cancels every
+query in flight on the server. A query past its timeout is cancelled the same way, as a
+backstop for databases without a server-side statement timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import CLOCK, Check, Measurement
 from dqcheck.connections import POSTGRES_FAMILY, mask
+from dqcheck.durations import format_duration
 from dqcheck.plan import Plan, Query
 from dqcheck.results import CheckResult, Status
 
@@ -22,6 +30,37 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 OnResult = Callable[[CheckResult], None]
+
+#: Seconds past a query's timeout before the client cancels it itself.
+CLIENT_GRACE = 2.0
+#: Seconds to wait for cancelled queries to come back after an interruption.
+CANCEL_GRACE = 3.0
+#: Connection errors worth retrying: the server may come back (libpq / psycopg2 wording).
+TRANSIENT = (
+    "connection refused",
+    "could not connect to server",
+    "server closed the connection unexpectedly",
+    "connection reset",
+    "too many clients",
+    "too many connections",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "could not translate host name",
+    "temporary failure in name resolution",
+    "timeout expired",
+    "no route to host",
+    "terminating connection due to administrator command",
+)
+
+
+class Interrupted(Exception):
+    """The run was interrupted (signal); ``results`` holds every check, the unfinished ones
+    as ``error: interrupted``."""
+
+    def __init__(self, reason: str, results: list[CheckResult] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.results = results or []
 
 
 class Runner:
@@ -33,12 +72,21 @@ class Runner:
         *,
         jobs: int = 4,
         timeout: float | None = 900.0,
+        retries: int = 2,
+        backoff: float = 0.5,
     ) -> None:
         self.engine_for = engine_for
         self.jobs = max(1, jobs)
         self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
         self._connect_errors: dict[str | None, str] = {}
         self._lock = threading.Lock()
+        self._active: dict[int, tuple[Any, float, float | None]] = {}  # query id → conn, start
+        self._timed_out: set[int] = set()
+        self._cancelled = threading.Event()
+
+    # -- the whole plan -------------------------------------------------------------------------
 
     def run(self, plan: Plan, on_result: OnResult | None = None) -> list[CheckResult]:
         results: dict[str, CheckResult] = {}
@@ -47,18 +95,62 @@ class Runner:
             out = self._run_query(query)
             for r in out:
                 if on_result is not None:
-                    on_result(r)
+                    # a progress or log callback never breaks a run
+                    with contextlib.suppress(Exception):
+                        on_result(r)
             return out
 
-        if self.jobs == 1 or len(plan.queries) == 1:
-            batches = [work(q) for q in plan.queries]
-        else:
-            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dqcheck") as pool:
-                batches = list(pool.map(work, plan.queries))
-        for batch in batches:
-            for r in batch:
-                results[r.id] = r
+        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dqcheck")
+        futures: dict[Future[list[CheckResult]], Query] = {
+            pool.submit(work, q): q for q in plan.queries
+        }
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    for r in future.result():
+                        results[r.id] = r
+                self._enforce_deadlines()
+        except BaseException as exc:  # KeyboardInterrupt, a signal, anything: stop the queries
+            self.cancel()
+            done, _ = wait(pending, timeout=CANCEL_GRACE)
+            for future in done:
+                if not future.cancelled() and future.exception() is None:
+                    for r in future.result():
+                        results[r.id] = r
+            pool.shutdown(wait=False, cancel_futures=True)
+            reason = getattr(exc, "reason", None) or type(exc).__name__
+            partial = [
+                results.get(c.id)
+                or _result(c, Status.ERROR, None, "interrupted", "interrupted", 0.0, None, None)
+                for c in plan.checks
+            ]
+            raise Interrupted(str(reason), partial) from exc
+        pool.shutdown(wait=True)
         return [results[c.id] for c in plan.checks]
+
+    def cancel(self) -> None:
+        """Stop: no new query starts, and every query in flight is cancelled on the server."""
+        self._cancelled.set()
+        with self._lock:
+            active = list(self._active.values())
+        for conn, _, _ in active:
+            _cancel(conn)
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            late = [
+                (key, conn)
+                for key, (conn, started, limit) in self._active.items()
+                if limit is not None
+                and now - started > limit + CLIENT_GRACE
+                and key not in self._timed_out
+            ]
+            self._timed_out.update(key for key, _ in late)
+        for _, conn in late:
+            _cancel(conn)
 
     # -- one query ------------------------------------------------------------------------------
 
@@ -66,14 +158,20 @@ class Runner:
         started = time.perf_counter()
         sql: str | None = None
         try:
+            if self._cancelled.is_set():
+                raise _Stopped("interrupted")
             engine = self.engine_for(query.connection)
             sql = query.render(engine.dialect)
             measurements = self._measure(engine, query)
         except Exception as exc:
-            connect_failed = isinstance(exc, _ConnectFailed)
-            if query.is_scan and len(query.checks) > 1 and not connect_failed:
+            message = self._describe(exc, query)
+            fallback = query.is_scan and len(query.checks) > 1
+            if (
+                fallback
+                and not isinstance(exc, (_ConnectFailed, _Stopped))
+                and not (message.startswith(("timed out", "interrupted")))
+            ):
                 return [r for check in query.checks for r in self._run_query(query.single(check))]
-            message = self._describe(exc)
             elapsed = time.perf_counter() - started
             return [self._error(c, message, elapsed, sql) for c in query.checks]
         elapsed = time.perf_counter() - started
@@ -90,27 +188,60 @@ class Runner:
         return out
 
     def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
+        conn = self._connect(engine, query)
+        key = id(query)
+        try:
+            with self._lock:
+                self._active[key] = (
+                    conn.connection.dbapi_connection,
+                    time.monotonic(),
+                    query.timeout(self.timeout),
+                )
+            if self._cancelled.is_set():
+                raise _Stopped("interrupted")
+            with conn.begin():
+                self._prepare(conn, query)
+                if query.is_scan:
+                    stmt, labels = query.scan_statement()
+                    row = conn.execute(stmt).mappings().one()
+                    values = {k: row[label] for k, label in labels.items()}
+                    if any(c.needs_clock for c in query.checks):
+                        values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
+                    return {c.id: Measurement(c.compute(values)) for c in query.checks}
+                (check,) = query.checks
+                return {check.id: check.measure(conn)}
+        finally:
+            with self._lock:
+                self._active.pop(key, None)
+            try:
+                conn.close()
+            except Exception:  # a connection killed under us: nothing left to close
+                conn.invalidate()
+
+    def _connect(self, engine: Engine, query: Query) -> Connection:
+        """A connection, retrying transient failures with exponential backoff and jitter."""
         known = self._connect_errors.get(query.connection)
         if known is not None:
             raise _ConnectFailed(known)
-        try:
-            conn = engine.connect()
-        except Exception as exc:
-            with self._lock:
-                message = f"could not connect: {self._describe(exc)}"
-                self._connect_errors.setdefault(query.connection, message)
-            raise _ConnectFailed(message) from None
-        with conn, conn.begin():
-            self._prepare(conn, query)
-            if query.is_scan:
-                stmt, labels = query.scan_statement()
-                row = conn.execute(stmt).mappings().one()
-                values = {key: row[label] for key, label in labels.items()}
-                if any(c.needs_clock for c in query.checks):
-                    values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
-                return {c.id: Measurement(c.compute(values)) for c in query.checks}
-            (check,) = query.checks
-            return {check.id: check.measure(conn)}
+        attempt = 0
+        while True:
+            if self._cancelled.is_set():
+                raise _Stopped("interrupted")
+            try:
+                return engine.connect()
+            except Exception as exc:
+                text = self._describe(exc)
+                if attempt < self.retries and _is_transient(text):
+                    delay = self.backoff * 2**attempt
+                    attempt += 1
+                    self._cancelled.wait(delay * (0.5 + random.random()))
+                    continue
+                message = f"could not connect: {text}"
+                if attempt:
+                    message += f" (after {attempt + 1} attempts)"
+                with self._lock:
+                    self._connect_errors.setdefault(query.connection, message)
+                raise _ConnectFailed(message) from None
 
     def _prepare(self, conn: Connection, query: Query) -> None:
         """A server-side limit on the query; the transaction is already READ ONLY."""
@@ -118,15 +249,20 @@ class Runner:
         if timeout and conn.dialect.name in POSTGRES_FAMILY:
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
 
-    def _describe(self, exc: BaseException) -> str:
+    def _describe(self, exc: BaseException, query: Query | None = None) -> str:
         from sqlalchemy.exc import DBAPIError
 
-        if isinstance(exc, _ConnectFailed):
+        if isinstance(exc, (_ConnectFailed, _Stopped)):
             return str(exc)
+        if query is not None and id(query) in self._timed_out:
+            return f"timed out after {format_duration(query.timeout(self.timeout) or 0)}"
+        if self._cancelled.is_set():
+            return "interrupted"
         if isinstance(exc, DBAPIError) and exc.orig is not None:
             text = str(exc.orig)
-            if "canceling statement due to statement timeout" in text:
-                text = "timed out (statement timeout)"
+            if "statement timeout" in text and query is not None:
+                limit = query.timeout(self.timeout) or 0
+                return f"timed out after {format_duration(limit)} (statement timeout)"
         elif isinstance(exc, LookupError):
             text = str(exc)
         else:
@@ -141,6 +277,26 @@ class Runner:
 
 class _ConnectFailed(Exception):
     pass
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _is_transient(text: str) -> bool:
+    lower = text.lower()
+    return any(marker in lower for marker in TRANSIENT)
+
+
+def _cancel(dbapi_conn: Any) -> None:
+    """Cancel the statement running on a DBAPI connection, from another thread."""
+    try:
+        if hasattr(dbapi_conn, "cancel"):  # psycopg2: sends a cancel request to the server
+            dbapi_conn.cancel()
+        elif hasattr(dbapi_conn, "interrupt"):  # sqlite3
+            dbapi_conn.interrupt()
+    except Exception:  # the query may have just finished; nothing to cancel
+        pass
 
 
 def _result(

@@ -78,6 +78,10 @@ def render(
     worst = result.status
     line = Text(result.summary_line(), style=STYLES[worst] if worst is not Status.PASS else "")
     console.print(line)
+    if result.sla_missed:
+        console.print(Text("SLA missed: the run took longer than its --sla", style="yellow"))
+    if result.interrupted:
+        console.print(Text(f"interrupted by {result.interrupted}", style=STYLES[Status.ERROR]))
     return out.getvalue()
 
 
@@ -87,5 +91,7 @@ def explain(result: RunResult) -> str:
         0: "every check passed (warnings do not fail the run unless --fail-on warn)",
         1: "at least one check failed",
         3: "at least one check could not be evaluated (error wins over fail)",
+        130: "interrupted by SIGINT",
+        143: "interrupted by SIGTERM",
     }
     return f"exit code {code}: {reasons.get(code, '')}"
