@@ -88,6 +88,8 @@ def run(
 
     resolver = Resolver(url, conn_id, config)
     resolved = {name: resolver.resolve(name) for name in {c.connection for c in the_plan.checks}}
+    # Suites naming different connections that resolve to one database share their scans.
+    the_plan = make_plan(the_plan.checks, lambda c: resolved[c.connection].url)
     engines: dict[str, Engine | EvaluationError] = {}
     lock = threading.Lock()
 

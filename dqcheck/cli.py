@@ -281,6 +281,11 @@ def run(
     the_plan = api.plan(suites, select, tags)
     _require_checks(the_plan.checks, select, tags)
     if dry_run:
+        url = url or os.environ.get("DQCHECK_URL")
+        if url or conn_id:  # one connection for every suite: scans are shared across suites
+            from dqcheck.plan import make_plan
+
+            the_plan = make_plan(the_plan.checks, lambda c: None)
         _print_plan(the_plan, url)
         return 0
     files = {"json": json_file, "junit": junit_file, "markdown": markdown_file}

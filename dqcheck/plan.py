@@ -3,6 +3,7 @@ table and filter shares one SELECT (SPEC 2.3); the other checks run their own qu
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +25,16 @@ class Query:
     where: str | None = None
     connection: str | None = None
 
-    def single(self, check: Check) -> Query:
-        return Query([check], self.is_scan, self.table, self.where, self.connection)
+    def subset(self, checks: list[Check]) -> Query:
+        """The same query answering only ``checks``."""
+        return Query(checks, self.is_scan, self.table, self.where, self.connection)
 
     def timeout(self, default: float | None) -> float | None:
-        """The tightest per-check timeout, else the run's."""
-        own = [c.timeout for c in self.checks if c.timeout is not None]
-        return min(own) if own else default
+        """The checks' own timeout (all checks of a scan share it), else the run's."""
+        return self.checks[0].timeout if self.checks[0].timeout is not None else default
+
+    def metric_keys(self) -> set[str]:
+        return {key for c in self.checks for key in c.metrics()}
 
     def scan_statement(self) -> tuple[Select[Any], dict[str, str]]:
         from dqcheck.sql import scan_select
@@ -80,23 +84,36 @@ class Plan:
     queries: list[Query] = field(default_factory=list)
 
 
-#: Checks answered by one SELECT at most: keeps statements far below Redshift's 16 MB limit
-#: (a check adds at most a few hundred bytes, plus its accepted values).
-MAX_CHECKS_PER_SCAN = 200
+#: Distinct metrics one SELECT computes at most: keeps statements far below Redshift's 16 MB
+#: statement limit (a metric is at most a few hundred bytes, plus its accepted values).
+MAX_METRICS_PER_SCAN = 500
 
 
-def make_plan(checks: list[Check]) -> Plan:
-    groups: dict[tuple[Any, ...], Query] = {}
+def make_plan(
+    checks: list[Check], connection_key: Callable[[Check], Hashable] | None = None
+) -> Plan:
+    """Group the scan checks sharing a connection, table, ``where`` (with the values of its
+    variables) and timeout into one query each; every other check is a query of its own.
+
+    ``connection_key`` says which checks share a connection (by default the suites'
+    ``connection:`` names; a run passes the resolved URLs).
+    """
+    key_of = connection_key or (lambda c: c.connection)
+    groups: dict[tuple[Any, ...], tuple[Query, set[str]]] = {}
     queries: list[Query] = []
     for check in checks:
         if check.is_scan and check.table is not None:
             used = tuple(sorted((n, check.variables[n]) for n in variables_in(check.where or "")))
-            key = (check.connection, check.table, check.where, used)
-            if key in groups and len(groups[key].checks) < MAX_CHECKS_PER_SCAN:
-                groups[key].checks.append(check)
-                continue
+            key = (key_of(check), check.table, check.where, used, check.timeout)
+            keys = set(check.metrics())
+            if key in groups:
+                query, metrics = groups[key]
+                if len(metrics | keys) <= MAX_METRICS_PER_SCAN:
+                    query.checks.append(check)
+                    metrics |= keys
+                    continue
             query = Query([check], True, check.table, check.where, check.connection)
-            groups[key] = query
+            groups[key] = (query, keys)
         else:
             query = Query([check], False, check.table, check.where, check.connection)
         queries.append(query)
