@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dqcheck.errors import ConfigError, Problem
+from dqcheck.errors import ConfigError, Problem, short
 from dqcheck.yamlio import LineDict, YamlError, load_yaml
 
 DEFAULT_FILE = "dqcheck.yml"
@@ -58,7 +58,7 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
         if key not in KNOWN_KEYS:
             problems.append(
                 Problem(
-                    f"unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})",
+                    f"unknown key {short(key)} (known keys: {', '.join(KNOWN_KEYS)})",
                     file,
                     doc.line_of(key),
                 )
@@ -96,7 +96,7 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
         if extra:
             problems.append(
                 Problem(
-                    f"unknown key {extra[0]!r} (a connection has only 'url')",
+                    f"unknown key {short(extra[0])} (a connection has only 'url')",
                     file,
                     line,
                     field=where,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from dqcheck.errors import short
+
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?[dhms])+")
@@ -12,13 +14,13 @@ _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?[dhms])+")
 def parse_duration(text: str) -> float:
     """Seconds in ``text``; raises ValueError with a readable message if it is not a duration."""
     if not isinstance(text, str):
-        raise ValueError(f"expected a duration such as 90s, 15m, 6h or 2d, got {text!r}")
+        raise ValueError(f"expected a duration such as 90s, 15m, 6h or 2d, got {short(text)}")
     compact = text.strip().lower().replace(" ", "")
     if not compact or not _WHOLE.fullmatch(compact):
-        raise ValueError(f"expected a duration such as 90s, 15m, 6h or 2d, got {text!r}")
+        raise ValueError(f"expected a duration such as 90s, 15m, 6h or 2d, got {short(text)}")
     seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(compact))
     if seconds <= 0:
-        raise ValueError(f"a duration must be positive, got {text!r}")
+        raise ValueError(f"a duration must be positive, got {short(text)}")
     return seconds
 
 

@@ -33,6 +33,15 @@ class DqcheckError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
 
+def short(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a hostile suite cannot flood stderr."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+MAX_MESSAGE = 500
+
+
 @dataclass(frozen=True)
 class Problem:
     """One configuration problem, located as precisely as we know."""
@@ -48,12 +57,15 @@ class Problem:
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         who = ""
-        if self.check:
+        if self.check and len(self.check) <= MAX_MESSAGE:
             who = (
                 f"check {self.check}: " if self.check.startswith("#") else f"check '{self.check}': "
             )
         what = f"field '{self.field}': " if self.field else ""
-        return f"{where}{who}{what}{self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
+        return f"{where}{who}{what}{message}"
 
 
 class ConfigError(DqcheckError):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dqcheck.durations import parse_duration
+from dqcheck.errors import short
 
 
 class FieldError(ValueError):
@@ -44,12 +45,12 @@ def identifier(value: Any) -> str:
     if not value.strip():
         raise FieldError("expected a name, got an empty string")
     if value != value.strip():
-        raise FieldError(f"name {value!r} has leading or trailing spaces")
+        raise FieldError(f"name {short(value)} has leading or trailing spaces")
     if len(value) > MAX_IDENTIFIER:
         raise FieldError(f"name is longer than {MAX_IDENTIFIER} characters")
     if _BAD_IDENT_CHARS.search(value):
         raise FieldError(
-            f"{value!r} is not a plausible name (quotes, ';' and control characters "
+            f"{short(value)} is not a plausible name (quotes, ';' and control characters "
             "are not allowed)"
         )
     return value
@@ -71,11 +72,11 @@ def table_ref(value: Any) -> TableRef:
         raise FieldError(f"expected a table name such as public.orders, got {_type_name(value)}")
     parts = value.split(".")
     if len(parts) > 2:
-        raise FieldError(f"expected 'table' or 'schema.table', got {value!r}")
+        raise FieldError(f"expected 'table' or 'schema.table', got {short(value)}")
     try:
         names = [identifier(p) for p in parts]
     except FieldError as exc:
-        raise FieldError(f"table {value!r}: {exc}") from None
+        raise FieldError(f"table {short(value)}: {exc}") from None
     return TableRef(names[-1], names[0] if len(names) == 2 else None)
 
 
@@ -168,7 +169,7 @@ def number(value: Any) -> float:
         if not math.isfinite(result):
             raise FieldError("expected a finite number")
         return result
-    raise FieldError(f"expected a number, got {_type_name(value)} ({value!r})")
+    raise FieldError(f"expected a number, got {_type_name(value)} ({short(value)})")
 
 
 def duration(value: Any) -> float:
@@ -215,7 +216,9 @@ def column_types(value: Any) -> dict[str, str | None]:
     for name, typ in value.items():
         col = identifier(name)
         if typ is not None and not (isinstance(typ, str) and typ.strip()):
-            raise FieldError(f"column {col!r}: expected a type name or null, got {_type_name(typ)}")
+            raise FieldError(
+                f"column {short(col)}: expected a type name or null, got {_type_name(typ)}"
+            )
         out[col] = typ.strip() if isinstance(typ, str) else None
     return out
 

@@ -13,7 +13,7 @@ from typing import Any
 from dqcheck import fields as f
 from dqcheck.checks import REGISTRY, Check
 from dqcheck.checks.base import variables_in
-from dqcheck.errors import ConfigError, Problem
+from dqcheck.errors import ConfigError, Problem, short
 from dqcheck.results import Bounds, Status
 from dqcheck.yamlio import LineDict, YamlError, load_yaml
 
@@ -76,7 +76,9 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
         key = key.strip()
         if not sep or not VAR_NAME.fullmatch(key):
             problems.append(
-                Problem(f"--var {pair!r}: expected KEY=VALUE, KEY made of letters, digits and _")
+                Problem(
+                    f"--var {short(pair)}: expected KEY=VALUE, KEY made of letters, digits and _"
+                )
             )
             continue
         out[key] = value
@@ -158,7 +160,7 @@ def parse_suite(
         for key, value in raw_vars.items():
             line = raw_vars.line_of(key) if isinstance(raw_vars, LineDict) else doc.line_of("vars")
             if not isinstance(key, str) or not VAR_NAME.fullmatch(key):
-                p.add(f"variable name {key!r}: use letters, digits and _", line, field="vars")
+                p.add(f"variable name {short(key)}: use letters, digits and _", line, field="vars")
                 continue
             try:
                 suite_vars[key] = f.variable_value(value)
@@ -211,7 +213,7 @@ class _Problems:
 
 
 def _unknown(key: Any, known: Iterable[str]) -> str:
-    text = f"unknown key {key!r}"
+    text = f"unknown key {short(key)}"
     if isinstance(key, str):
         close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
         if close:
@@ -249,7 +251,7 @@ def _parse_check(
             p.add("missing required key 'name'", line, f"#{index}")
         else:
             p.add(
-                f"the name must be letters, digits, '_', '.' or '-', got {name!r}",
+                f"the name must be letters, digits, '_', '.' or '-', got {short(name)}",
                 raw.line_of("name"),
                 f"#{index}",
                 "name",
@@ -266,7 +268,7 @@ def _parse_check(
             close = difflib.get_close_matches(str(type_name), known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             p.add(
-                f"unknown check type {type_name!r}{hint}; known types: {', '.join(known)}",
+                f"unknown check type {short(type_name)}{hint}; known types: {', '.join(known)}",
                 raw.line_of("type"),
                 who,
                 "type",
@@ -326,11 +328,11 @@ def _parse_check(
     timeout = _field(p, raw, "timeout", f.duration, who)
     on_null = Status.FAIL
     if "on_null" in raw:
-        if raw["on_null"] in ON_NULL:
+        if isinstance(raw["on_null"], str) and raw["on_null"] in ON_NULL:
             on_null = ON_NULL[raw["on_null"]]
         else:
             p.add(
-                f"expected one of {', '.join(ON_NULL)}, got {raw['on_null']!r}",
+                f"expected one of {', '.join(ON_NULL)}, got {short(raw['on_null'])}",
                 raw.line_of("on_null"),
                 who,
                 "on_null",

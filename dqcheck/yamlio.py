@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from dqcheck.errors import short
+
 
 class LineDict(dict[Any, Any]):
     """A mapping from YAML that remembers its own line and each key's line (1-based)."""
@@ -28,8 +30,22 @@ class YamlError(Exception):
         self.line = line
 
 
+MAX_ALIASES = 100
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (``on``/``yes``/``no`` stay strings)."""
+    """SafeLoader with YAML 1.2 booleans (``on``/``yes``/``no`` stay strings) and a cap on
+    aliases (a "billion laughs" document is refused, not expanded)."""
+
+    _aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+                raise YamlError(f"more than {MAX_ALIASES} aliases (*name): refused", line)
+        return super().compose_node(parent, index)
 
 
 # YAML 1.1 reads `on: [fail]` as `True: [fail]`; keep only true/false as booleans.
@@ -55,7 +71,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         except TypeError:
             raise YamlError("a mapping key must be a plain value", line) from None
         if key in result:
-            raise YamlError(f"duplicate key {key!r}", line)
+            raise YamlError(f"duplicate key {short(key)}", line)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = line
     return result
@@ -72,7 +88,9 @@ def load_yaml(text: str) -> Any:
         raise
     except yaml.reader.ReaderError as exc:
         at = text.count("\n", 0, exc.position or 0) + 1
-        raise YamlError(f"invalid YAML: character {exc.character!r} is not allowed", at) from None
+        raise YamlError(
+            f"invalid YAML: character {short(exc.character)} is not allowed", at
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dqcheck.durations import parse_duration
-from dqcheck.errors import ConfigError, Problem
+from dqcheck.errors import ConfigError, Problem, short
 
 EVENTS = ("pass", "warn", "fail", "error", "sla_miss")
 DEFAULT_ON = ("fail", "error", "sla_miss")
@@ -123,7 +123,7 @@ def load_settings(
                     continue
                 extra = sorted(set(item) - {"url", "on"})
                 if extra:
-                    problem("notify", f"target #{i}: unknown key {extra[0]!r}")
+                    problem("notify", f"target #{i}: unknown key {short(extra[0])}")
                     continue
                 on = item.get("on", list(DEFAULT_ON))
                 if isinstance(on, str):
@@ -132,7 +132,7 @@ def load_settings(
                 if bad:
                     problem(
                         "notify",
-                        f"target #{i}: unknown event {bad[0]!r} (events: {', '.join(EVENTS)})",
+                        f"target #{i}: unknown event {short(bad[0])} (events: {', '.join(EVENTS)})",
                     )
                     continue
                 settings.notify.append(NotifyTarget(expanded("notify", item["url"]), frozenset(on)))
@@ -145,7 +145,7 @@ def load_settings(
     if flags.statsd:
         host, _, port = flags.statsd.rpartition(":")
         if not host or not port.isdigit():
-            problem("--statsd", f"expected HOST:PORT, got {flags.statsd!r}")
+            problem("--statsd", f"expected HOST:PORT, got {short(flags.statsd)}")
         else:
             settings.statsd = StatsdSettings(host, int(port))
     elif "statsd" in sections:
@@ -156,9 +156,9 @@ def load_settings(
             port, prefix = raw.get("port", 8125), raw.get("prefix", "dqcheck")
             extra = sorted(set(raw) - {"host", "port", "prefix"})
             if extra:
-                problem("statsd", f"unknown key {extra[0]!r}")
+                problem("statsd", f"unknown key {short(extra[0])}")
             elif not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-                problem("statsd", f"port: expected a port number, got {port!r}")
+                problem("statsd", f"port: expected a port number, got {short(port)}")
             elif not isinstance(prefix, str):
                 problem("statsd", "prefix: expected a string")
             else:
@@ -186,7 +186,7 @@ def load_settings(
         raw_log = {}
     log_format = flags.log_format or raw_log.get("format", "text")
     if log_format not in LOG_FORMATS:
-        problem("log", f"format: expected json or text, got {log_format!r}")
+        problem("log", f"format: expected json or text, got {short(log_format)}")
         log_format = "text"
     settings.log = LogSettings(log_format, flags.log_file or expanded("log", raw_log.get("file")))
     for section, path in (
