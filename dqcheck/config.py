@@ -75,8 +75,11 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
         elif key != "connections":
             config.sections[key] = doc[key]
             config.section_lines[key] = doc.line_of(key)
-    raw = doc.get("connections") or {}
-    if not isinstance(raw, LineDict):
+    raw = doc.get("connections")
+    if raw is None:  # no section, or an empty one
+        raw = LineDict()
+        raw.key_lines = {}
+    elif not isinstance(raw, LineDict):
         problems.append(
             Problem(
                 "expected a mapping of connection id to {url: ...}",
@@ -86,6 +89,7 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
             )
         )
         raw = LineDict()
+        raw.key_lines = {}
     for conn_id, spec in raw.items():
         line = raw.line_of(conn_id)
         where = f"connections.{conn_id}"

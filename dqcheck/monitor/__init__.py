@@ -144,10 +144,13 @@ def load_settings(
     # statsd
     if flags.statsd:
         host, _, port = flags.statsd.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
             problem("--statsd", f"expected HOST:PORT, got {short(flags.statsd)}")
         else:
-            settings.statsd = StatsdSettings(host, int(port))
+            # the flag says where; a prefix from the config still applies
+            raw = sections.get("statsd")
+            prefix = raw.get("prefix", "dqcheck") if isinstance(raw, dict) else "dqcheck"
+            settings.statsd = StatsdSettings(host, int(port), str(prefix))
     elif "statsd" in sections:
         raw = sections["statsd"]
         if not isinstance(raw, dict) or not isinstance(raw.get("host"), str):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dqcheck.connections import mask, mask_url
+from dqcheck.connections import mask
 from dqcheck.monitor import NotifyTarget
 from dqcheck.results import RunResult, Status
 
@@ -72,6 +72,20 @@ def message(result: RunResult, event: str) -> tuple[str, str]:
     return mask(title), mask("\n".join(lines).strip())
 
 
+def private_url(url: str) -> str:
+    """The target as Apprise prints it with privacy on: tokens in the path or host hidden
+    (``slack://T1/B.../t...``), not only a password."""
+    try:
+        import apprise
+
+        plugin = apprise.Apprise.instantiate(url)
+        if plugin is not None:
+            return mask(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
+    except Exception:  # an unparsable URL: show only its scheme
+        pass
+    return url.split("://", 1)[0] + "://***" if "://" in url else "<target>"
+
+
 def _notify_type(event: str) -> str:
     return {"pass": "success", "warn": "warning"}.get(event, "failure")
 
@@ -119,7 +133,7 @@ def send_alerts(
     outcomes = []
     for target, event, thread, box in jobs:
         thread.join(max(0.0, deadline - time.monotonic()))
-        shown = mask_url(target.url) if "://" in target.url else "<target>"
+        shown = private_url(target.url)
         if thread.is_alive():
             outcomes.append(AlertOutcome(shown, event, False, f"no answer within {timeout:g}s"))
         elif box and box[0] is None:

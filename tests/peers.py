@@ -1,0 +1,318 @@
+"""Real peers on 127.0.0.1 for the monitoring tests (SPEC section 5), and their fixtures.
+
+- ``statsd_peer``: a UDP socket bound to 127.0.0.1:0 that parses the statsd lines it receives;
+- ``http_peer``: a factory of ``ThreadingHTTPServer``s on 127.0.0.1:0 recording every request
+  (Apprise ``json://`` targets, a Pushgateway), answering a chosen status, optionally holding
+  each answer back (a slow peer, released at teardown);
+- ``smtp_peer``: an ``aiosmtpd`` SMTP server receiving ``mailto://`` alerts;
+- ``orders_db``: a fresh PostgreSQL database with a small ``orders`` table.
+
+Test modules load them with ``pytest_plugins = ["peers"]``. Every server is stopped and every
+socket closed at fixture teardown; every wait is bounded. No asserts here, so PYTEST_DONT_REWRITE:
+the test modules import this module before pytest loads it as a plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# -- statsd ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One statsd line: ``name:value|type`` (an optional ``|@rate`` is dropped)."""
+
+    name: str
+    value: str
+    type: str
+
+    @property
+    def number(self) -> float:
+        return float(self.value)
+
+
+def parse_statsd(payload: bytes) -> list[Metric]:
+    metrics = []
+    for line in payload.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        name, _, rest = line.partition(":")
+        value, _, kind = rest.partition("|")
+        metrics.append(Metric(name, value, kind.split("|")[0]))
+    return metrics
+
+
+class StatsdPeer:
+    """A UDP socket on 127.0.0.1 that collects statsd packets."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.received: list[Metric] = []
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def collect(self, until: str | None = None, timeout: float = 5.0) -> list[Metric]:
+        """Every metric received so far, after reading until a metric named ``until`` arrived
+        (at most ``timeout`` seconds), then whatever else is already queued."""
+        deadline = time.monotonic() + timeout
+        while until is not None and not any(m.name == until for m in self.received):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.sock.settimeout(left)
+            try:
+                self.received += parse_statsd(self.sock.recv(65535))
+            except TimeoutError:
+                break
+        self.sock.setblocking(False)
+        try:
+            for _ in range(10_000):  # bounded drain of what is queued
+                self.received += parse_statsd(self.sock.recv(65535))
+        except BlockingIOError:
+            pass
+        finally:
+            self.sock.setblocking(True)
+        return list(self.received)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def statsd_peer() -> Iterator[StatsdPeer]:
+    peer = StatsdPeer()
+    try:
+        yield peer
+    finally:
+        peer.close()
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # server_close() joins the handler threads
+    block_on_close = True
+    peer: HttpPeer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def _handle(self) -> None:
+        peer = self.server.peer
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with peer.lock:
+            peer.requests.append(Request(self.command, self.path, dict(self.headers), body))
+        if peer.hold is not None:
+            peer.release.wait(peer.hold)  # the slow peer: released at teardown
+        with contextlib.suppress(OSError):  # the client may have given up
+            payload = b"{}"
+            self.send_response(peer.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    do_POST = do_PUT = do_GET = do_DELETE = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class HttpPeer:
+    """A real HTTP server on 127.0.0.1 recording requests, answering ``status``; with ``hold``,
+    each answer waits up to that many seconds (or until the peer is stopped)."""
+
+    def __init__(self, status: int = 200, hold: float | None = None) -> None:
+        self.status = status
+        self.hold = hold
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.server.peer = self
+        self.port: int = self.server.server_address[1]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"http-peer-{self.port}",
+            daemon=True,
+        )
+        self.thread.start()
+
+    def url(self, path: str = "/", scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+    def received(self) -> list[Request]:
+        with self.lock:
+            return list(self.requests)
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def http_peer() -> Iterator[Callable[..., HttpPeer]]:
+    """``http_peer(status=200, hold=None)`` starts a recording HTTP server; all are stopped at
+    teardown."""
+    started: list[HttpPeer] = []
+
+    def start(status: int = 200, hold: float | None = None) -> HttpPeer:
+        peer = HttpPeer(status, hold)
+        started.append(peer)
+        return peer
+
+    try:
+        yield start
+    finally:
+        for peer in started:
+            peer.stop()
+
+
+# -- SMTP -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SmtpPeer:
+    port: int
+    envelopes: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(e.content, policy=email.policy.default)  # type: ignore[misc]
+            for e in self.envelopes
+        ]
+
+    def mailto(self, sender: str, to: str) -> str:
+        """Apprise URL for this plain SMTP server (no TLS, no login)."""
+        return f"mailto://127.0.0.1:{self.port}?from={sender}&to={to}&mode=insecure"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_peer() -> Iterator[SmtpPeer]:
+    from aiosmtpd.controller import Controller
+
+    peer = SmtpPeer(_free_port())
+    controller = Controller(peer, hostname="127.0.0.1", port=peer.port, ready_timeout=10)
+    controller.start()
+    try:
+        yield peer
+    finally:
+        controller.stop()
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+
+ORDERS = """
+CREATE TABLE orders (id integer PRIMARY KEY, status text NOT NULL, amount numeric(10, 2));
+INSERT INTO orders VALUES (1, 'paid', 10), (2, 'paid', 20), (3, 'refunded', 30);
+"""
+
+
+def execute(url: str, sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in filter(str.strip, sql.split(";")):
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def orders_db(pg_db: str) -> str:
+    """URL of a fresh database holding ``orders`` (3 rows: 2 paid, 1 refunded; amounts 10, 20,
+    30)."""
+    execute(pg_db, ORDERS)
+    return pg_db
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PASSWORD = "Pw-9f3k:s3cr@t"
+
+
+@pytest.fixture
+def secret_url(pg_url: str, orders_db: str) -> Iterator[str]:
+    """URL of ``orders_db`` as a role logging in with PASSWORD (allowed to read ``orders``)."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    role = f"dq_mon_{uuid.uuid4().hex[:10]}"
+    execute(pg_url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+    try:
+        execute(orders_db, f"GRANT SELECT ON orders TO {role}")
+        yield (
+            make_url(orders_db)
+            .set(username=role, password=PASSWORD)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        execute(orders_db, f"DROP OWNED BY {role}")
+        execute(pg_url, f"DROP ROLE IF EXISTS {role}")
+
+
+def project_config(folder: Path, db: str | None = None, **sections: Any) -> Path:
+    """``folder/dqcheck.yml`` with ``sections`` (written as JSON, which is YAML). With ``db``, a
+    ``connections: {warehouse: {url: db}}`` section as well, as a project config usually has
+    one (and dqcheck currently rejects a config without it: see test_monitoring.py)."""
+    body: dict[str, Any] = dict(sections)
+    if db is not None:
+        body = {"connections": {"warehouse": {"url": db}}, **body}
+    return write(folder, "dqcheck.yml", json.dumps(body, indent=2))
