@@ -339,6 +339,11 @@ def create_engine(url: str, pool_size: int = 4) -> Engine:
         is_file = database and database != ":memory:" and not database.startswith("file:")
         if is_file and not Path(database).is_file():
             raise EvaluationError(f"SQLite database file not found: {database}")
+        if is_file:
+            # Opened read-only by SQLite itself: a check's `PRAGMA query_only = 0` cannot
+            # give the next check a writable connection.
+            target = quote(str(Path(database).resolve()))
+            u = u.set(database=f"file:{target}?mode=ro", query={**u.query, "uri": "true"})
         kwargs = {}
     engine = sqlalchemy.create_engine(u, **kwargs)
     if backend == "postgresql":

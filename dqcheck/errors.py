@@ -35,7 +35,12 @@ class DqcheckError(Exception):
 
 def short(value: object, limit: int = 80) -> str:
     """``repr(value)``, cut to ``limit`` characters: a hostile suite cannot flood stderr."""
-    text = repr(value)
+    import reprlib
+
+    brief = reprlib.Repr()
+    brief.maxstring = brief.maxother = limit
+    brief.maxlevel = 3
+    text = brief.repr(value)  # never the whole of a huge or deeply shared value
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -98,15 +98,23 @@ def text(value: Any) -> str:
 
 
 def sql_fragment(value: Any) -> str:
-    """A SQL expression or predicate written by the suite's author (``:name`` binds a variable)."""
-    return text(value).strip()
+    """A SQL expression or predicate written by the suite's author (``:name`` binds a
+    variable). It is part of a statement, so it may hold no ``;`` at all."""
+    from dqcheck.sqltext import has_separator
+
+    fragment = text(value).strip()
+    if has_separator(fragment):
+        raise FieldError("a ';' is not allowed here: this is part of one SQL statement")
+    return fragment
 
 
 def sql_statement(value: Any) -> str:
     """One SQL statement; a trailing ``;`` is dropped, a second statement is refused."""
     sql = text(value).strip()
     body = _strip_trailing_semicolons(sql)
-    if _has_statement_separator(body):
+    from dqcheck.sqltext import has_separator
+
+    if has_separator(body):
         raise FieldError("expected a single SQL statement, found a ';' separating statements")
     if not body:
         raise FieldError("expected a SQL statement")
@@ -118,38 +126,6 @@ def _strip_trailing_semicolons(sql: str) -> str:
     while body.endswith(";"):
         body = body[:-1].rstrip()
     return body
-
-
-def _has_statement_separator(sql: str) -> bool:
-    """True if ``sql`` has a ``;`` outside quotes, comments and dollar-quoted strings."""
-    i, n = 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c in "'\"":
-            end = sql.find(c, i + 1)
-            while end != -1 and end + 1 < n and sql[end + 1] == c:  # doubled quote
-                end = sql.find(c, end + 2)
-            if end == -1:
-                return False
-            i = end + 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end == -1 else end + 1
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end == -1 else end + 2
-        elif c == "$":
-            m = re.match(r"\$[A-Za-z_]*\$", sql[i:])
-            if m:
-                end = sql.find(m.group(0), i + len(m.group(0)))
-                i = n if end == -1 else end + len(m.group(0))
-            else:
-                i += 1
-        elif c == ";":
-            return True
-        else:
-            i += 1
-    return False
 
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")

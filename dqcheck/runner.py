@@ -205,7 +205,9 @@ class Runner:
                 )
             if self._cancelled.is_set():
                 raise _Stopped("interrupted")
-            with conn.begin():
+            # Never committed: a check has nothing to keep, so whatever happened is undone.
+            trans = conn.begin()
+            try:
                 self._prepare(conn, query)
                 if query.is_scan:
                     stmt, labels = query.scan_statement()
@@ -213,9 +215,14 @@ class Runner:
                     values = {k: row[label] for k, label in labels.items()}
                     if any(c.needs_clock for c in query.checks):
                         values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
-                    return {c.id: Measurement(c.compute(values)) for c in query.checks}
-                (check,) = query.checks
-                return {check.id: check.measure(conn)}
+                    measured = {c.id: Measurement(c.compute(values)) for c in query.checks}
+                else:
+                    (check,) = query.checks
+                    measured = {check.id: check.measure(conn)}
+                _still_read_only(conn)
+                return measured
+            finally:
+                trans.rollback()
         finally:
             with self._lock:
                 self._active.pop(key, None)
@@ -269,7 +276,7 @@ class Runner:
             if "statement timeout" in text and query is not None:
                 limit = query.timeout(self.timeout) or 0
                 return f"timed out after {format_duration(limit)} (statement timeout)"
-        elif isinstance(exc, LookupError):
+        elif isinstance(exc, (LookupError, ReadOnlyEscaped)):
             text = str(exc)
         else:
             text = f"{type(exc).__name__}: {exc}"
@@ -287,6 +294,21 @@ class _ConnectFailed(Exception):
 
 class _Stopped(Exception):
     pass
+
+
+class ReadOnlyEscaped(Exception):
+    """The check's SQL ended dqcheck's READ ONLY transaction (e.g. ``COMMIT; BEGIN ...``)."""
+
+
+def _still_read_only(conn: Connection) -> None:
+    """Defence in depth behind the one-statement rule: a PostgreSQL transaction that is no
+    longer READ ONLY is rolled back and the check ends in error."""
+    if conn.dialect.name in POSTGRES_FAMILY:
+        state = conn.exec_driver_sql("SHOW transaction_read_only").scalar()
+        if state != "on":
+            raise ReadOnlyEscaped(
+                "the check's SQL left the read-only transaction; everything was rolled back"
+            )
 
 
 def _is_transient(text: str) -> bool:

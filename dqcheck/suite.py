@@ -23,7 +23,7 @@ SUITE_KEYS = ("suite", "description", "connection", "tags", "vars", "checks")
 COMMON_KEYS = ("name", "type", "description", "tags", "warn", "timeout", "on_null")
 ON_NULL = {"pass": Status.PASS, "warn": Status.WARN, "fail": Status.FAIL}
 SQL_PARSERS = (f.sql_fragment, f.sql_statement)
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024
 
 
 @dataclass

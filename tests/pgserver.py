@@ -190,9 +190,16 @@ def drop_database(url: str, name: str) -> None:
 class PgServer:
     """Start/stop a PostgreSQL server from the first available source."""
 
-    def __init__(self, source: PgSource | None = None, image: str = DOCKER_IMAGE) -> None:
+    def __init__(
+        self,
+        source: PgSource | None = None,
+        image: str = DOCKER_IMAGE,
+        port: int | None = None,
+    ) -> None:
         self.requested_source = source
         self.image = image
+        #: a local cluster listens on this port when given (else on a free one)
+        self.requested_port = port
         self.source: PgSource | None = None
         self.url: str | None = None
         self.pg_stat_statements = False
@@ -378,7 +385,7 @@ class PgServer:
         self.pg_stat_statements = has_pg_stat_statements(bin_dir)
         last_error = ""
         for _attempt in range(3):  # a free port can be grabbed by someone else meanwhile
-            port = free_port()
+            port = self.requested_port or free_port()
             options = [
                 f"-p {port}",
                 f"-k {shlex.quote(str(self.socket_dir))}",
@@ -412,7 +419,7 @@ class PgServer:
                 f"{started.stdout}\n{started.stderr}\n--- {self.log_file} (tail) ---\n{log}"
             )
             self._stop_local()  # in case it half-started
-            if "could not bind" not in log and "already in use" not in log:
+            if self.requested_port or ("could not bind" not in log and "already in use" not in log):
                 break
         raise PgStartError(last_error)
 

@@ -64,7 +64,11 @@ def test_table_ref_splits_schema_and_keeps_case() -> None:
         ("SELECT ';' AS x", True),
         ('SELECT 1 AS "a;b"', True),
         ("SELECT 1 -- a; comment\n", True),
-        ("SELECT $$;$$", True),
+        ("SELECT $$;$$", False),  # refused: SQLite and Redshift read no dollar quotes
+        ("SELECT 1 /* a /* nested */ ; */", False),  # SQLite ends the comment at the first */
+        ("SELECT E'\\''; DELETE FROM t; --'", False),  # E'' strings escape with backslashes
+        ("SELECT x$y$; DELETE FROM t -- $y$", False),  # a $ inside a name starts no string
+        ("SELECT 'C:\\'", True),
         ("SELECT 1; SELECT 2", False),
         ("SELECT 1; DELETE FROM t", False),
         ("SELECT 'it''s'; DROP TABLE t", False),

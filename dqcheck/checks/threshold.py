@@ -22,7 +22,10 @@ class Threshold(Check):
         return bound_text(self.params["sql"], self.variables)
 
     def measure(self, conn: Connection) -> Measurement:
-        row = conn.execute(self.statement()).first()
+        result = conn.execute(self.statement())
+        if not result.returns_rows:
+            raise LookupError("the SQL returned no result set: a threshold needs a SELECT")
+        row = result.first()
         if row is None:
             return Measurement(None, note="the query returned no rows")
         return Measurement(row[0])
