@@ -501,30 +501,46 @@ def _exit_now(result: RunResult) -> None:
 
 @contextlib.contextmanager
 def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[CheckResult], None] | None]:
-    """A live progress bar on stderr when it is a terminal; nothing otherwise."""
+    """A live progress bar on stderr when it is a terminal and the run takes over a second."""
     if not (enabled and sys.stderr.isatty() and total > 1):
         yield None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
-    with Progress(
+    bar = Progress(
         TextColumn("checks"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
-    ) as bar:
-        task = bar.add_task("checks", total=total)
-        lock = threading.Lock()
+    )
+    task = bar.add_task("checks", total=total)
+    lock = threading.Lock()
+    shown = False
 
-        def advance(_result: CheckResult) -> None:
-            with lock:
-                bar.advance(task)
+    def show() -> None:
+        nonlocal shown
+        with lock:
+            bar.start()
+            shown = True
 
+    timer = threading.Timer(1.0, show)
+    timer.daemon = True
+    timer.start()
+
+    def advance(_result: CheckResult) -> None:
+        with lock:
+            bar.advance(task)
+
+    try:
         yield advance
+    finally:
+        timer.cancel()
+        with lock:
+            if shown:
+                bar.stop()
 
 
 def _config(config_file: Path | None) -> ProjectConfig:

@@ -26,6 +26,46 @@ def _value(c: CheckResult) -> str:
     return str(c.value)
 
 
+COLUMNS = (
+    ("status", "left"),
+    ("check", "left"),
+    ("value", "right"),
+    ("expectation", "left"),
+    ("time", "right"),
+)
+
+
+def _rows(result: RunResult, quiet: bool) -> list[tuple[Status, list[str]]]:
+    if quiet:
+        return []
+    return [
+        (
+            c.status,
+            [
+                c.status.value.upper(),
+                c.id,
+                _value(c),
+                c.expectation,
+                f"{c.duration_seconds:.2f}s",
+            ],
+        )
+        for c in result.checks
+    ]
+
+
+def _problems(result: RunResult) -> list[CheckResult]:
+    return [c for c in result.checks if c.status is not Status.PASS and c.message]
+
+
+def _notes(result: RunResult) -> list[str]:
+    notes = []
+    if result.sla_missed:
+        notes.append("SLA missed: the run took longer than its --sla")
+    if result.interrupted:
+        notes.append(f"interrupted by {result.interrupted}")
+    return notes
+
+
 def render(
     result: RunResult,
     *,
@@ -33,7 +73,40 @@ def render(
     color: bool = False,
     width: int | None = None,
 ) -> str:
-    """The report as text; ANSI colours only with ``color``."""
+    """The report as text; ANSI colours (through rich) only with ``color``.
+
+    Plain text is written without rich: cron, Airflow and CI read a pipe, and importing rich
+    costs a tool called every few minutes more than the rest of its report.
+    """
+    if color:
+        return _render_rich(result, quiet, width)
+    lines: list[str] = []
+    rows = _rows(result, quiet)
+    if rows:
+        header = [name for name, _ in COLUMNS]
+        widths = [
+            max(len(r[i]) for r in [header, *(cells for _, cells in rows)])
+            for i in range(len(COLUMNS))
+        ]
+
+        def line(cells: list[str]) -> str:
+            parts = [
+                cell.rjust(w) if justify == "right" else cell.ljust(w)
+                for cell, w, (_, justify) in zip(cells, widths, COLUMNS, strict=True)
+            ]
+            return "  ".join(parts).rstrip()
+
+        lines += [line(header), *(line(cells) for _, cells in rows), ""]
+    problems = _problems(result)
+    lines += [f"{c.status.value.upper():5} {c.id}: {c.message}" for c in problems]
+    if problems:
+        lines.append("")
+    lines.append(result.summary_line())
+    lines += _notes(result)
+    return "\n".join(lines) + "\n"
+
+
+def _render_rich(result: RunResult, quiet: bool, width: int | None) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -41,47 +114,33 @@ def render(
     out = io.StringIO()
     console = Console(
         file=out,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
+        force_terminal=True,
+        color_system="standard",
         width=width or 200,
         highlight=False,
         soft_wrap=True,
     )
-    shown = [c for c in result.checks if not quiet or c.status is not Status.PASS]
-    if shown and not quiet:
+    rows = _rows(result, quiet)
+    if rows:
         table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-        for name, justify in (
-            ("status", "left"),
-            ("check", "left"),
-            ("value", "right"),
-            ("expectation", "left"),
-            ("time", "right"),
-        ):
+        for name, justify in COLUMNS:
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
-        for c in shown:
-            table.add_row(
-                Text(c.status.value.upper(), style=STYLES[c.status]),
-                c.id,
-                _value(c),
-                c.expectation,
-                f"{c.duration_seconds:.2f}s",
-            )
+        for status, cells in rows:
+            table.add_row(Text(cells[0], style=STYLES[status]), *cells[1:])
         console.print(table)
         console.print()
-    problems = [c for c in shown if c.status is not Status.PASS and c.message]
+    problems = _problems(result)
     for c in problems:
         label = Text(f"{c.status.value.upper():5}", style=STYLES[c.status])
         console.print(Text.assemble(label, " ", c.id, ": ", c.message))
     if problems:
         console.print()
     worst = result.status
-    line = Text(result.summary_line(), style=STYLES[worst] if worst is not Status.PASS else "")
-    console.print(line)
-    if result.sla_missed:
-        console.print(Text("SLA missed: the run took longer than its --sla", style="yellow"))
-    if result.interrupted:
-        console.print(Text(f"interrupted by {result.interrupted}", style=STYLES[Status.ERROR]))
+    console.print(
+        Text(result.summary_line(), style=STYLES[worst] if worst is not Status.PASS else "")
+    )
+    for note in _notes(result):
+        console.print(Text(note, style="yellow"))
     return out.getvalue()
 
 
