@@ -176,6 +176,21 @@ def _admin_execute(url: str, statement: str, name: str) -> None:
         conn.close()
 
 
+def execute(url: str, *statements: Any, params: Sequence[Any] | None = None) -> None:
+    """Run test set-up statements (strings or psycopg2.sql objects) in autocommit mode on the
+    database behind ``url``; ``params`` bind each statement's placeholders."""
+    import psycopg2
+
+    conn = psycopg2.connect(**_connect_kwargs(url))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement, params)
+    finally:
+        conn.close()
+
+
 def create_database(url: str, name: str) -> str:
     """CREATE DATABASE ``name`` on the server behind ``url``; returns the new DB's URL."""
     _admin_execute(url, "CREATE DATABASE {}", name)

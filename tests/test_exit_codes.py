@@ -15,6 +15,11 @@ from clitools import describe, run_dqcheck
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+try:
+    from tests import pgserver
+except ImportError:  # tests/ itself on sys.path
+    import pgserver  # type: ignore[no-redef, import-not-found]
+
 pytestmark = pytest.mark.postgres
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/x"
@@ -432,21 +437,10 @@ def secret_url(db: str, pg_url: str) -> Iterator[tuple[str, str]]:
     """A URL for a new role with a password full of URL-special characters."""
     role = f"dq_reader_{uuid.uuid4().hex[:10]}"
     password = f"S3cr@t:%/{uuid.uuid4().hex[:12]}"
-    import psycopg2
     from psycopg2 import sql
 
     def admin(url: str, *statements: sql.Composable) -> None:
-        u = make_url(url)
-        conn = psycopg2.connect(
-            host=u.host, port=u.port, user=u.username, password=u.password, dbname=u.database
-        )
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                for statement in statements:
-                    cur.execute(statement)
-        finally:
-            conn.close()
+        pgserver.execute(url, *statements)
 
     ident = sql.Identifier(role)
     admin(

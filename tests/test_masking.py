@@ -20,6 +20,11 @@ import pytest
 from clitools import describe, invoke, run_dqcheck
 from sqlalchemy.engine import URL, make_url
 
+try:
+    from tests import pgserver
+except ImportError:  # tests/ itself on sys.path
+    import pgserver  # type: ignore[no-redef, import-not-found]
+
 pytestmark = pytest.mark.postgres
 
 PASSWORD = "S3cr@t:/%pw"
@@ -76,16 +81,7 @@ checks:
 
 
 def _execute(url: str, statement: Any, params: tuple[Any, ...] | None = None) -> None:
-    import psycopg2
-
-    u = make_url(url)
-    conn = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement, params)
-    finally:
-        conn.close()
+    pgserver.execute(url, statement, params=params)
 
 
 @dataclass

@@ -24,6 +24,11 @@ from dqcheck import api
 from dqcheck.checks import REGISTRY
 from dqcheck.plan import Query
 
+try:
+    from tests import pgserver
+except ImportError:  # tests/ itself on sys.path
+    import pgserver  # type: ignore[no-redef, import-not-found]
+
 # One example of every check type, each with a `where` or a variable where it takes one, so that
 # bound parameters appear in the SQL. A new check type must get an example here.
 EXAMPLES: dict[str, list[str]] = {
@@ -280,17 +285,7 @@ SMOKE_VALUES = {
 
 
 def _execute(url: str, *statements: str) -> None:
-    import psycopg2
-
-    u = make_url(url)
-    conn = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-    finally:
-        conn.close()
+    pgserver.execute(url, *statements)
 
 
 @pytest.mark.postgres

@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 from clitools import invoke
-from sqlalchemy.engine import make_url
+
+try:
+    from tests import pgserver
+except ImportError:  # tests/ itself on sys.path
+    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 
@@ -60,17 +64,7 @@ SUMMARY_LINE = re.compile(
 
 
 def _execute(url: str, *statements: str) -> None:
-    import psycopg2
-
-    u = make_url(url)
-    conn = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-    finally:
-        conn.close()
+    pgserver.execute(url, *statements)
 
 
 @pytest.fixture

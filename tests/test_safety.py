@@ -313,6 +313,7 @@ def test_a_semicolon_in_a_dollar_quoted_string_is_refused_to_be_safe(tmp_path: P
     result = invoke(["validate", str(path)], 2)
     assert "single SQL statement" in result.stderr
 
+
 # Ways around the read-only transaction found while writing these tests. Each one is a single
 # check that PostgreSQL runs as several statements (psycopg2 sends the query text as is, and the
 # server runs every statement in it): the second statement lifts read-only (SET TRANSACTION
