@@ -75,6 +75,10 @@ EXAMPLES: dict[str, list[str]] = {
         "{name: th, type: threshold, sql: 'SELECT count(*) FROM shop.orders WHERE status = :st',"
         " max: 10}",
     ],
+    "relationship": [
+        "{name: rel, type: relationship, table: shop.orders, column: customer_id,"
+        " to: {table: shop.customers, column: id}, where: 'created_at >= :ds'}",
+    ],
 }
 VARS = {"ds": "2026-01-01", "st": "pa'id"}
 

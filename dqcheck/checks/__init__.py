@@ -10,6 +10,7 @@ from dqcheck.checks import (  # noqa: F401 - imported to register the types
     freshness,
     null_count,
     null_percent,
+    relationship,
     row_count,
     schema,
     threshold,
