@@ -446,6 +446,40 @@ def has_rows(
     return int(result.exit_code)
 
 
+@cli.command()
+@click.option("--table", required=True, metavar="TABLE", help="The table to inspect (schema.name).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the suite to FILE instead of stdout.",
+)
+@connection_options
+def init(
+    table: str,
+    output: Path | None,
+    url: str | None,
+    conn_id: str | None,
+    config_file: Path | None,
+) -> int:
+    """Inspect TABLE and write a starter suite (row count, not-null, unique key, freshness)."""
+    from dqcheck.connections import Resolver
+    from dqcheck.fields import FieldError, table_ref
+    from dqcheck.init import starter_suite
+
+    try:
+        table_ref(table)
+    except FieldError as exc:
+        raise ConfigError([Problem(str(exc), field="--table")]) from None
+    _check_writable(output, "--output")
+    text = starter_suite(Resolver(url, conn_id, _config(config_file)), table)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    return 0
+
+
 @cli.command(name="schema")
 def json_schema() -> int:
     """Print the JSON Schema of the suite format (for editor completion)."""
