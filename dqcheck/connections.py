@@ -350,10 +350,12 @@ def create_engine(url: str, pool_size: int = 4) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _read_only_session(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("SET default_transaction_read_only = on")
-            cur.close()
-            dbapi_conn.commit()
+            dbapi_conn.autocommit = True  # one round trip: no BEGIN/COMMIT around the SET
+            try:
+                with dbapi_conn.cursor() as cur:
+                    cur.execute("SET default_transaction_read_only = on")
+            finally:
+                dbapi_conn.autocommit = False
 
     if backend == "sqlite":
 

@@ -25,10 +25,21 @@ def col(name: str) -> ColumnClause[Any]:
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    """Rows matching ``condition``, 0 on no rows — no ``FILTER`` (Redshift lacks it)."""
+    """Rows matching ``condition``: ``COUNT(CASE WHEN ... THEN 1 END)``, 0 (never NULL) on no
+    rows. No aggregate ``FILTER`` (Redshift lacks it), and cheaper than
+    ``COALESCE(SUM(CASE ... ELSE 0 END), 0)``."""
     one: ColumnClause[Any] = literal_column("1")
-    zero: ColumnClause[Any] = literal_column("0")
-    return func.coalesce(func.sum(case((condition, one), else_=zero)), zero)
+    return func.count(case((condition, one)))
+
+
+def count_rows() -> tuple[str, ColumnElement[Any]]:
+    """``COUNT(*)``, under the key every check that needs it shares."""
+    return "count(*)", func.count()
+
+
+def count_values(column: str) -> tuple[str, ColumnElement[Any]]:
+    """``COUNT(column)``: the non-NULL rows, under a key shared by checks on the column."""
+    return f"count({column})", func.count(col(column))
 
 
 def scan_select(

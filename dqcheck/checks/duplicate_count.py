@@ -47,13 +47,11 @@ class DuplicateCount(Check):
     def metrics(self) -> dict[str, Any]:
         from sqlalchemy import func
 
-        from dqcheck.sql import col
+        from dqcheck.sql import col, count_values
 
         (name,) = self.key
-        return {
-            f"count({name})": func.count(col(name)),
-            f"count_distinct({name})": func.count(col(name).distinct()),
-        }
+        key, count = count_values(name)
+        return {key: count, f"count_distinct({name})": func.count(col(name).distinct())}
 
     def compute(self, values: Mapping[str, Any]) -> Any:
         (name,) = self.key

@@ -9,10 +9,15 @@ from dqcheck.checks.base import COLUMN, TABLE, Check, register
 from dqcheck.results import Bounds
 
 
-def null_metric(column: str) -> tuple[str, Any]:
-    from dqcheck.sql import col, count_if
+def null_metrics(column: str) -> dict[str, Any]:
+    """NULL rows as ``COUNT(*) - COUNT(column)``: both counts are shared with other checks."""
+    from dqcheck.sql import count_rows, count_values
 
-    return f"nulls({column})", count_if(col(column).is_(None))
+    return dict([count_rows(), count_values(column)])
+
+
+def nulls(values: Mapping[str, Any], column: str) -> Any:
+    return values["count(*)"] - values[f"count({column})"]
 
 
 @register
@@ -28,8 +33,7 @@ class NullCount(Check):
         return True
 
     def metrics(self) -> dict[str, Any]:
-        key, expr = null_metric(self.params["column"])
-        return {key: expr}
+        return null_metrics(self.params["column"])
 
     def compute(self, values: Mapping[str, Any]) -> Any:
-        return values[f"nulls({self.params['column']})"]
+        return nulls(values, self.params["column"])

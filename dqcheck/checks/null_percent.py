@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dqcheck.checks.base import COLUMN, TABLE, Check, normalize, register
-from dqcheck.checks.null_count import null_metric
+from dqcheck.checks.null_count import null_metrics, nulls
 
 
 @register
@@ -21,12 +21,8 @@ class NullPercent(Check):
         return True
 
     def metrics(self) -> dict[str, Any]:
-        from sqlalchemy import func
-
-        key, expr = null_metric(self.params["column"])
-        return {"count(*)": func.count(), key: expr}
+        return null_metrics(self.params["column"])
 
     def compute(self, values: Mapping[str, Any]) -> Any:
         rows = normalize(values["count(*)"])
-        nulls = normalize(values[f"nulls({self.params['column']})"])
-        return 0.0 if not rows else 100.0 * nulls / rows
+        return 0.0 if not rows else 100.0 * normalize(nulls(values, self.params["column"])) / rows

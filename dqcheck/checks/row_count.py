@@ -22,9 +22,9 @@ class RowCount(Check):
         return True
 
     def metrics(self) -> dict[str, Any]:
-        from sqlalchemy import func
+        from dqcheck.sql import count_rows
 
-        return {"count(*)": func.count()}
+        return dict([count_rows()])
 
     def compute(self, values: Mapping[str, Any]) -> Any:
         return values["count(*)"]
