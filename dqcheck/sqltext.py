@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
-_IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\uffff]")
+# Unicode word characters, as PostgreSQL's identifiers allow (cheap to compile, unlike ranges).
+_DOLLAR_TAG = re.compile(r"\$([^\W\d]\w*)?\$")
+_IDENT_CHAR = re.compile(r"[\w$]")
 
 
 def has_separator(sql: str) -> bool:
