@@ -3,8 +3,7 @@ type's statements are compiled, searched for constructs Redshift lacks, and pars
 ``redshift`` dialect; with sqlalchemy-redshift installed, the ``redshift`` dialect's SQL is checked
 the same way and, as a smoke test, a suite runs through that dialect against PostgreSQL.
 
-sqlglot and sqlalchemy-redshift are optional here (``pytest.importorskip``); both are meant to be
-in the dev extras so that CI runs every test of this file.
+sqlglot and sqlalchemy-redshift come with the dev extras, so every test here always runs.
 """
 
 from __future__ import annotations
@@ -118,7 +117,8 @@ def pg_dialect() -> Dialect:
 
 
 def redshift_dialect() -> Dialect:
-    rs = pytest.importorskip("sqlalchemy_redshift.dialect")
+    import sqlalchemy_redshift.dialect as rs
+
     return rs.RedshiftDialect_psycopg2()  # type: ignore[no-any-return]
 
 
@@ -199,7 +199,7 @@ def test_postgres_sql_binds_variables(plan: Any) -> None:
 
 
 def test_postgres_sql_parses_as_redshift(plan: Any) -> None:
-    sqlglot = pytest.importorskip("sqlglot")
+    import sqlglot
     from sqlglot import exp
 
     for query, sql, params in statements(plan, pg_dialect()):
@@ -245,7 +245,8 @@ def test_redshift_freshness_scans_max_and_reads_the_clock_apart(plan: Any) -> No
 
 def test_redshift_dialect_sql_parses_as_redshift(plan: Any) -> None:
     dialect = redshift_dialect()
-    sqlglot = pytest.importorskip("sqlglot")
+    import sqlglot
+
     for query, sql, params in statements(plan, dialect):
         text = inline(sql, params)
         parsed = [e for e in sqlglot.parse(text, read="redshift") if e is not None]
@@ -296,7 +297,6 @@ def _execute(url: str, *statements: str) -> None:
 
 @pytest.mark.postgres
 def test_redshift_dialect_runs_a_suite_on_postgres(tmp_path: Path, pg_db: str) -> None:
-    pytest.importorskip("sqlalchemy_redshift")
     _execute(
         pg_db,
         "CREATE SCHEMA shop",
