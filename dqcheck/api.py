@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from dqcheck.checks.base import Check
 from dqcheck.config import ProjectConfig
 from dqcheck.connections import create_engine
-from dqcheck.errors import EvaluationError
+from dqcheck.errors import ConfigError, EvaluationError, Problem
 from dqcheck.plan import Plan, make_plan
 from dqcheck.results import CheckResult, RunResult
 from dqcheck.suite import Suite
@@ -25,6 +25,8 @@ from dqcheck.suite import load_suites as _load_suites
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from dqcheck.history import History
 
 __all__ = ["load_suites", "plan", "run", "select_checks"]
 
@@ -75,6 +77,7 @@ def run(
     retries: int = 2,
     fail_on: Iterable[str] = ("fail",),
     on_result: Callable[[CheckResult], None] | None = None,
+    history: str | None = None,
 ) -> RunResult:
     """Run a plan; every check ends pass, warn, fail or error.
 
@@ -88,6 +91,7 @@ def run(
 
     resolver = Resolver(url, conn_id, config)
     resolved = {name: resolver.resolve(name) for name in {c.connection for c in the_plan.checks}}
+    store = _history_for(the_plan, history)
     # Suites naming different connections that resolve to one database share their scans.
     the_plan = make_plan(the_plan.checks, lambda c: resolved[c.connection].url)
     engines: dict[str, Engine | EvaluationError] = {}
@@ -118,7 +122,7 @@ def run(
             if not isinstance(engine, EvaluationError):
                 engine.dispose()
     shown = sorted({r.masked for r in resolved.values()})
-    return RunResult(
+    result = RunResult(
         checks=results,
         started_at=started,
         finished_at=datetime.now(timezone.utc),
@@ -126,3 +130,46 @@ def run(
         fail_on=frozenset(fail_on),
         interrupted=interrupted,
     )
+    if store is not None:
+        try:
+            if interrupted is None:  # a cut-short run is no baseline for the next one
+                store.append(result)
+        except Exception as exc:  # the history never changes the run's outcome
+            import logging
+
+            from dqcheck.connections import mask
+
+            logging.getLogger("dqcheck").error(
+                mask(f"could not write the history: {type(exc).__name__}: {exc}"),
+                extra={"dq": {"event": "history_failed"}},
+            )
+        finally:
+            store.close()
+    return result
+
+
+def _history_for(the_plan: Plan, url: str | None) -> History | None:
+    """The history store, with the last measurement of every ``change`` check loaded; a
+    ``change`` check without a history is a configuration error, before any query."""
+    from dqcheck.history import History
+
+    needing = [c for c in the_plan.checks if c.needs_history]
+    if url is None:
+        if needing:
+            raise ConfigError(
+                [
+                    Problem(
+                        "a change check compares with the last stored run: configure the "
+                        "history (history: {url: ...} in dqcheck.yml, or --history URL)",
+                        needing[0].file,
+                        needing[0].line,
+                        needing[0].name,
+                    )
+                ]
+            )
+        return None
+    store = History(url)
+    previous = store.last_measures((c.suite, c.name) for c in needing)
+    for check in needing:
+        check.previous = previous.get((check.suite, check.name))  # type: ignore[attr-defined]
+    return store

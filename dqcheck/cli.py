@@ -162,6 +162,12 @@ def monitor_options(func: F) -> F:
                 metavar="DURATION",
                 help="The run must finish within this; past it an sla_miss is alerted.",
             ),
+            click.option(
+                "--history",
+                "history_flag",
+                metavar="URL",
+                help="Append the results to dqcheck_results there (change checks read it).",
+            ),
         ]
     ):
         func = option(func)
@@ -274,6 +280,7 @@ def run(
 ) -> int:
     """Run the checks of the suites in PATHS (files, or folders of *.yml) and report."""
     from dqcheck import api
+    from dqcheck.history import history_url
     from dqcheck.monitor import Flags, load_settings
     from dqcheck.monitor.run import Monitor
 
@@ -292,6 +299,7 @@ def run(
     for kind, path in files.items():
         _check_writable(path, f"--{kind}")
     config = _config(config_file)
+    history = history_url(config.sections, monitoring.pop("history_flag"))
     flags = Flags(**monitoring)
     settings = load_settings(config.sections, flags, file=config.file, lines=config.section_lines)
     log_configured = "log" in config.sections or bool(flags.log_format or flags.log_file)
@@ -315,6 +323,7 @@ def run(
                 retries=retries,
                 fail_on=fail_on,
                 on_result=on_result,
+                history=history,
             )
         monitor.finish(result)
     finally:
@@ -477,6 +486,58 @@ def init(
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+    return 0
+
+
+@cli.command(name="history")
+@click.option("--check", "check_name", metavar="NAME", help="Only this check's results.")
+@click.option("--suite", metavar="NAME", help="Only this suite's results.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@format_option
+@click.option("--history", "history_flag", metavar="URL", help="The history database.")
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Project config (default: dqcheck.yml here, if present).",
+)
+def history_command(
+    check_name: str | None,
+    suite: str | None,
+    limit: int,
+    fmt: str,
+    history_flag: str | None,
+    config_file: Path | None,
+) -> int:
+    """Recent results from the history store, newest first."""
+    from dqcheck.connections import mask
+    from dqcheck.history import History, history_url
+
+    url = history_url(_config(config_file).sections, history_flag)
+    if url is None:
+        raise ConfigError(
+            [Problem("no history configured: history: {url: ...} in dqcheck.yml, or --history")]
+        )
+    store = History(url)
+    try:
+        rows = store.recent(check_name, suite, limit)
+    finally:
+        store.close()
+    if fmt == "json":
+        import json
+
+        click.echo(mask(json.dumps(rows, indent=2, default=str)))
+        return 0
+    if not rows:
+        click.echo("no results stored yet")
+        return 0
+    for row in rows:
+        value = "-" if row["value"] is None else f"{row['value']:g}"
+        click.echo(
+            f"{row['started_at'][:19]}  {row['status']:5}  {row['suite']}.{row['check_name']}"
+            f"  {value}"
+        )
     return 0
 
 

@@ -13,7 +13,7 @@ from dqcheck.yamlio import LineDict, YamlError, load_yaml
 
 DEFAULT_FILE = "dqcheck.yml"
 KNOWN_KEYS = ("connections", "notify", "statsd", "prometheus", "log", "history", "sla")
-SUPPORTED_KEYS = ("connections", "notify", "statsd", "prometheus", "log", "sla")
+SUPPORTED_KEYS = KNOWN_KEYS
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 

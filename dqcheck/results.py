@@ -97,6 +97,9 @@ class CheckResult:
     file: str | None = None
     #: The value for people (``7h12m`` for a freshness age); the JSON keeps the number.
     value_text: str = ""
+    #: What the query measured before judging (for ``change``, the metric, not the percent);
+    #: the history stores it.
+    measure: Any = None
 
     @property
     def id(self) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from dqcheck.checks.base import CLOCK, Check, Measurement
+from dqcheck.checks.base import CLOCK, Check, Measurement, normalize
 from dqcheck.connections import POSTGRES_FAMILY, mask
 from dqcheck.durations import format_duration
 from dqcheck.plan import Plan, Query
@@ -190,7 +190,9 @@ class Runner:
                 out.append(self._error(check, f"could not judge the value: {exc}", elapsed, sql))
                 continue
             error = message if status is Status.ERROR else None
-            out.append(_result(check, status, value, message, error, elapsed, sql, m.rows))
+            result = _result(check, status, value, message, error, elapsed, sql, m.rows)
+            result.measure = normalize(m.value)
+            out.append(result)
         return out
 
     def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:

@@ -12,6 +12,7 @@ A case file::
         table: {...}                # optional; replaces the file's table for this case
         rows: [[1, "a@x", now-1h]]  # or {repeat: 12, row: ["{i}", null, now]}; now±N[smhd] is UTC
         vars: {ds: "2026-01-02"}    # optional; passed like --var
+        previous: 120               # optional; the measure a stored earlier run had (change)
         check: {type: null_count, column: email}   # name and table are filled in
         expect: {status: fail, value: 1}
 
@@ -59,7 +60,7 @@ USER_SCHEMAS = (
     "AND nspname <> 'information_schema'"
 )
 EXPECT_KEYS = {"status", "value", "tolerance", "samples", "sample_keys", "message", "error"}
-CASE_KEYS = {"name", "backends", "table", "rows", "vars", "check", "expect"}
+CASE_KEYS = {"name", "backends", "table", "rows", "vars", "previous", "check", "expect"}
 
 
 def load_case_files() -> dict[str, dict[str, Any]]:
@@ -250,11 +251,31 @@ def test_check_type(
     suite = tmp_path / "suite.yml"
     suite.write_text(yaml.safe_dump({"suite": "cases", "checks": checks}), "utf-8")
     variables = {k: str(v) for k, v in (case.get("vars") or {}).items()}
-    result = api.run(api.plan(api.load_suites([suite], variables)), url, jobs=2)
+    history = f"sqlite:///{tmp_path / 'history.db'}"
+    if "previous" in case:
+        seed_history(history, [c["name"] for c in checks], case["previous"])
+    plan = api.plan(api.load_suites([suite], variables))
+    result = api.run(plan, url, jobs=2, history=history)
 
     assert [r.name for r in result.checks] == [c["name"] for c in checks]
     for r, (check, expect) in zip(result.checks, pairs, strict=True):
         assert_result(r, check, expect, list(spec["columns"]), rows)
+
+
+def seed_history(url: str, names: list[str], measure: float) -> None:
+    """A stored earlier run in which each check measured ``measure`` (for ``change``)."""
+    from dqcheck.history import History
+    from dqcheck.results import RunResult, Status
+
+    now = datetime.now(timezone.utc)
+    earlier = [
+        CheckResult("cases", name, "change", None, Status.PASS, measure=measure) for name in names
+    ]
+    store = History(url)
+    try:
+        store.append(RunResult(earlier, now, now))
+    finally:
+        store.close()
 
 
 def assert_result(

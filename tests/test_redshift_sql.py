@@ -74,6 +74,10 @@ EXAMPLES: dict[str, list[str]] = {
         "{name: th, type: threshold, sql: 'SELECT count(*) FROM shop.orders WHERE status = :st',"
         " max: 10}",
     ],
+    "change": [
+        "{name: ch, type: change, table: shop.orders, expression: 'sum(amount)',"
+        " where: 'created_at >= :ds', max_change_percent: 10}",
+    ],
     "relationship": [
         "{name: rel, type: relationship, table: shop.orders, column: customer_id,"
         " to: {table: shop.customers, column: id}, where: 'created_at >= :ds'}",

@@ -93,6 +93,8 @@ class Check:
     default_bounds: ClassVar[Bounds | None] = None
     #: Scan checks that need the database's current time in ``compute`` (under ``CLOCK``).
     needs_clock: ClassVar[bool] = False
+    #: Checks that compare with the last stored run (see ``dqcheck.history``).
+    needs_history: ClassVar[bool] = False
 
     suite: str
     name: str

@@ -1,0 +1,138 @@
+"""The history store (SPEC 6) and the ``change`` check that reads it, on real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clitools import invoke
+
+try:
+    from tests import pgserver
+except ImportError:  # tests/ itself on sys.path
+    import pgserver  # type: ignore[no-redef, import-not-found]
+
+pytestmark = pytest.mark.postgres
+
+SUITE = """\
+suite: shop
+checks:
+  - {name: rows, type: row_count, table: orders}
+  - {name: rows_change, type: change, table: orders, max_change_percent: 10}
+  - name: amount_change
+    type: change
+    table: orders
+    expression: sum(amount)
+    max_change_percent: 50
+    warn: {max_change_percent: 5}
+"""
+
+
+@pytest.fixture
+def shop(pg_db: str, tmp_path: Path) -> tuple[str, Path, str]:
+    pgserver.execute(
+        pg_db,
+        "CREATE TABLE orders (id int, amount numeric(10, 2))",
+        "INSERT INTO orders SELECT g, 10 FROM generate_series(1, 100) g",
+    )
+    suite = tmp_path / "shop.yml"
+    suite.write_text(SUITE)
+    history = f"sqlite:///{tmp_path / 'state' / 'history.db'}"
+    return pg_db, suite, history
+
+
+def run(db: str, suite: Path, history: str, code: int) -> dict[str, dict[str, object]]:
+    result = invoke(
+        ["run", str(suite), "--url", db, "--history", history, "--format", "json"], code
+    )
+    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def test_change_passes_first_then_compares_with_the_last_run(
+    shop: tuple[str, Path, str],
+) -> None:
+    db, suite, history = shop
+    first = run(db, suite, history, 0)
+    assert first["rows_change"]["status"] == "pass"
+    assert first["rows_change"]["value"] is None
+    assert "first run" in str(first["rows_change"]["message"])
+
+    same = run(db, suite, history, 0)
+    assert same["rows_change"]["value"] == 0
+    assert same["amount_change"]["value"] == 0
+
+    # 100 → 130 rows (+30 %), amount 1000 → 1060 (+6 %): rows fail, amount warns
+    pgserver.execute(
+        db,
+        "INSERT INTO orders SELECT g, 2 FROM generate_series(101, 130) g",
+    )
+    moved = run(db, suite, history, 1)
+    assert moved["rows_change"]["status"] == "fail"
+    assert moved["rows_change"]["value"] == pytest.approx(30)
+    assert "130 now, 100 last run (+30%)" in str(moved["rows_change"]["message"])
+    assert moved["amount_change"]["status"] == "warn"
+    assert moved["amount_change"]["value"] == pytest.approx(6)
+
+    # the baseline is the last run (130 rows), not the first
+    again = run(db, suite, history, 0)
+    assert again["rows_change"]["value"] == 0
+
+
+def test_a_drop_counts_as_a_change_too(shop: tuple[str, Path, str]) -> None:
+    db, suite, history = shop
+    run(db, suite, history, 0)
+    pgserver.execute(db, "DELETE FROM orders WHERE id > 50")
+    dropped = run(db, suite, history, 1)
+    assert dropped["rows_change"]["value"] == pytest.approx(50)
+    assert "(-50%)" in str(dropped["rows_change"]["message"])
+
+
+def test_history_command_lists_recent_results(shop: tuple[str, Path, str]) -> None:
+    db, suite, history = shop
+    run(db, suite, history, 0)
+    run(db, suite, history, 0)
+    result = invoke(["history", "--history", history, "--format", "json", "--limit", "4"], 0)
+    rows = json.loads(result.stdout)
+    assert len(rows) == 4
+    assert {r["suite"] for r in rows} == {"shop"}
+    assert rows[0]["id"] > rows[-1]["id"]  # newest first
+    only = json.loads(
+        invoke(["history", "--history", history, "--check", "rows", "--format", "json"], 0).stdout
+    )
+    assert [r["check_name"] for r in only] == ["rows", "rows"]
+    assert [r["value"] for r in only] == [100, 100]
+    text = invoke(["history", "--history", history, "--check", "rows"], 0).stdout
+    assert "shop.rows" in text and "pass" in text
+
+
+def test_history_from_the_project_config(shop: tuple[str, Path, str], tmp_path: Path) -> None:
+    db, suite, history = shop
+    config = tmp_path / "dqcheck.yml"
+    config.write_text(f"history: {{url: '{history}'}}\n")
+    invoke(["run", str(suite), "--url", db, "--config", str(config)], 0)
+    rows = json.loads(invoke(["history", "--config", str(config), "--format", "json"], 0).stdout)
+    assert len(rows) == 3
+
+
+def test_a_change_check_without_history_is_a_configuration_error(
+    shop: tuple[str, Path, str],
+) -> None:
+    db, suite, _ = shop
+    result = invoke(["run", str(suite), "--url", db], 2)
+    assert "check 'rows_change'" in result.stderr
+    assert "history" in result.stderr
+
+
+def test_history_without_configuration_is_exit_2(tmp_path: Path) -> None:
+    result = invoke(["history"], 2)
+    assert "no history configured" in result.stderr
+
+
+def test_a_history_that_cannot_be_written_leaves_the_exit_code(pg_db: str, tmp_path: Path) -> None:
+    pgserver.execute(pg_db, "CREATE TABLE t (id int)", "INSERT INTO t VALUES (1)")
+    suite = tmp_path / "s.yml"
+    suite.write_text("checks:\n  - {name: rows, type: row_count, table: t}\n")
+    broken = "postgresql://nobody@127.0.0.1:1/nowhere"
+    result = invoke(["run", str(suite), "--url", pg_db, "--history", broken], 0)
+    assert "could not write the history" in result.stderr
