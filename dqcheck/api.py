@@ -87,10 +87,14 @@ def run(
     results.
     """
     from dqcheck.connections import Resolver
-    from dqcheck.runner import Interrupted, Runner
+    from dqcheck.runner import REFERENCE, Interrupted, Runner
 
     resolver = Resolver(url, conn_id, config)
     resolved = {name: resolver.resolve(name) for name in {c.connection for c in the_plan.checks}}
+    # A reference in another database is named explicitly: --url does not override it.
+    for other in {c.other_connection for c in the_plan.checks} - {None}:
+        assert other is not None
+        resolved[REFERENCE + other] = resolver.lookup(other, "to.connection")
     store = _history_for(the_plan, history)
     # Suites naming different connections that resolve to one database share their scans.
     the_plan = make_plan(the_plan.checks, lambda c: resolved[c.connection].url)

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 OnResult = Callable[[CheckResult], None]
 
+#: ``engine_for`` key prefix of a connection a check reads besides its own (``compare``).
+REFERENCE = "reference:"
+
 #: Seconds past a query's timeout before the client cancels it itself.
 CLIENT_GRACE = 2.0
 #: Seconds to wait for cancelled queries to come back after an interruption.
@@ -220,7 +223,7 @@ class Runner:
                     measured = {c.id: Measurement(c.compute(values)) for c in query.checks}
                 else:
                     (check,) = query.checks
-                    measured = {check.id: check.measure(conn)}
+                    measured = {check.id: self._measure_check(check, conn, query)}
                 _still_read_only(conn)
                 return measured
             finally:
@@ -232,6 +235,23 @@ class Runner:
                 conn.close()
             except Exception:  # a connection killed under us: nothing left to close
                 conn.invalidate()
+
+    def _measure_check(self, check: Check, conn: Connection, query: Query) -> Measurement:
+        """An own-query check; one that also reads another database gets a read-only
+        connection to it too."""
+        other_name = check.other_connection
+        if other_name is None:
+            return check.measure(conn)
+        other_engine = self.engine_for(REFERENCE + other_name)
+        with other_engine.connect() as other:
+            trans = other.begin()
+            try:
+                self._prepare(other, query)
+                measured = check.measure_with(conn, other)
+                _still_read_only(other)
+                return measured
+            finally:
+                trans.rollback()
 
     def _connect(self, engine: Engine, query: Query) -> Connection:
         """A connection, retrying transient failures with exponential backoff and jitter."""

@@ -293,6 +293,8 @@ def _parse_check(
             continue
         if spec.parse in SQL_PARSERS:
             _check_vars(p, params[key], variables, raw.line_of(key), who, key)
+    for key, sql in cls.sql_texts(params):
+        _check_vars(p, sql, variables, raw.line_of(key), who, key)
     for fld, message in cls.validate(params) if len(p.problems) == before else ():
         p.add(message, raw.line_of(fld) if fld else line, who, fld)
     where = None

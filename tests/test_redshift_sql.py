@@ -78,6 +78,10 @@ EXAMPLES: dict[str, list[str]] = {
         "{name: ch, type: change, table: shop.orders, expression: 'sum(amount)',"
         " where: 'created_at >= :ds', max_change_percent: 10}",
     ],
+    "compare": [
+        "{name: cmp, type: compare, table: shop.orders, expression: 'sum(amount)',"
+        " to: {table: shop.orders_copy, where: 'created_at >= :ds'}, max_diff_percent: 1}",
+    ],
     "relationship": [
         "{name: rel, type: relationship, table: shop.orders, column: customer_id,"
         " to: {table: shop.customers, column: id}, where: 'created_at >= :ds'}",

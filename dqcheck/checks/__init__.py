@@ -6,6 +6,7 @@ from dqcheck.checks import (  # noqa: F401 - imported to register the types
     accepted_values,
     aggregate,
     change,
+    compare,
     duplicate_count,
     failing_rows,
     freshness,

@@ -123,6 +123,20 @@ class Check:
         """Rules across fields, as (field, message) pairs; none by default."""
         return []
 
+    @classmethod
+    def sql_texts(cls, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(field, SQL) held inside structured fields, whose ``:variables`` must be defined."""
+        return []
+
+    @property
+    def other_connection(self) -> str | None:
+        """A connection id the check also reads (``compare``'s reference), else None."""
+        return None
+
+    def measure_with(self, conn: Connection, other: Connection) -> Measurement:
+        """Own-query checks reading a second database: measure with both connections."""
+        raise NotImplementedError
+
     # -- identity -------------------------------------------------------------------------------
 
     @property

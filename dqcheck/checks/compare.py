@@ -1,0 +1,136 @@
+"""compare: a metric of this table against the same metric of a reference table, which may be
+in another database (a copy, a source system, yesterday's snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from dqcheck import fields as f
+from dqcheck.checks.base import TABLE, BoundKey, Check, Field, Measurement, bound_text, register
+from dqcheck.errors import short
+from dqcheck.results import Bounds
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.elements import ColumnElement
+
+
+class Reference(NamedTuple):
+    table: f.TableRef
+    connection: str | None
+    where: str | None
+
+
+def reference(value: Any) -> Reference:
+    """``{table: ..., connection: ID (optional), where: SQL (optional)}``."""
+    if not isinstance(value, Mapping) or "table" not in value:
+        raise f.FieldError(
+            f"expected {{table: ..., connection: ..., where: ...}}, got {short(value)}"
+        )
+    extra = sorted(set(value) - {"table", "connection", "where"})
+    if extra:
+        raise f.FieldError(f"unknown key {short(extra[0])} (known: table, connection, where)")
+    connection = f.text(value["connection"]) if "connection" in value else None
+    where = f.sql_fragment(value["where"]) if "where" in value else None
+    return Reference(f.table_ref(value["table"]), connection, where)
+
+
+@register
+class Compare(Check):
+    """100 × |this − reference| / |reference| of `expression` (default count(*))."""
+
+    type = "compare"
+    fields = {
+        "table": TABLE,
+        "to": Field(
+            reference,
+            required=True,
+            doc="the reference: {table, connection (optional), where (optional)}",
+            schema={
+                "type": "object",
+                "properties": {
+                    "table": {"type": "string"},
+                    "connection": {"type": "string"},
+                    "where": {"type": "string"},
+                },
+                "required": ["table"],
+                "additionalProperties": False,
+            },
+        ),
+        "expression": Field(f.sql_fragment, doc="a SQL aggregate expression (default count(*))"),
+    }
+    bound_keys = {"max_diff_percent": BoundKey("max", f.number)}
+    default_bounds = Bounds(max=0)
+
+    @classmethod
+    def sql_texts(cls, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        ref = params.get("to")
+        return [("to", ref.where)] if isinstance(ref, Reference) and ref.where else []
+
+    @property
+    def other_connection(self) -> str | None:
+        """The reference's connection id, when it is another database."""
+        ref: Reference = self.params["to"]
+        return ref.connection
+
+    def _side(self, table: f.TableRef, where: str | None) -> Any:
+        from sqlalchemy import func, select
+        from sqlalchemy.sql.elements import Grouping
+
+        from dqcheck.sql import table_of
+
+        expression = self.params.get("expression")
+        metric: ColumnElement[Any] = (
+            func.count() if expression is None else Grouping(bound_text(expression, self.variables))
+        )
+        stmt = select(metric).select_from(table_of(table))
+        return stmt.where(bound_text(where, self.variables)) if where else stmt
+
+    def _this(self) -> Any:
+        assert self.table is not None
+        return self._side(self.table, self.where)
+
+    def _reference(self) -> Any:
+        ref: Reference = self.params["to"]
+        return self._side(ref.table, ref.where)
+
+    def statement(self) -> Any:
+        from sqlalchemy import select
+
+        if self.other_connection is not None:
+            return self._this()  # the reference side runs on its own connection
+        return select(
+            self._this().scalar_subquery().label("this"),
+            self._reference().scalar_subquery().label("reference"),
+        )
+
+    def measure(self, conn: Connection) -> Measurement:
+        row = conn.execute(self.statement()).one()
+        return self._percent(row[0], row[1])
+
+    def measure_with(self, conn: Connection, other: Connection) -> Measurement:
+        """Both sides when the reference is in another database."""
+        this = conn.execute(self._this()).scalar()
+        ref = other.execute(self._reference()).scalar()
+        return self._percent(this, ref)
+
+    def _percent(self, this: Any, ref: Any) -> Measurement:
+        from dqcheck.checks.base import normalize
+
+        a, b = normalize(this), normalize(ref)
+        if a is None or b is None:
+            side = "this table" if a is None else "the reference"
+            return Measurement(None, note=f"the expression is NULL on {side}")
+        # the reference is the base; 0 when both are 0, 100 when only the reference is
+        percent = (0.0 if a == 0 else 100.0) if b == 0 else 100.0 * abs(a - b) / abs(b)
+        return Measurement(percent, note=f"this {a:g}, reference {b:g}")
+
+    def fmt(self, value: Any) -> str:
+        return f"{value:.3g}%" if isinstance(value, float) else super().fmt(value)
+
+    def expectation(self) -> str:
+        text = f"diff <= {self.fail.max:g}%" if self.fail.max is not None else "any difference"
+        if self.warn.max is not None:
+            text += f" (warn past {self.warn.max:g}%)"
+        return text
