@@ -6,12 +6,8 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-
-try:
-    from tests import pgserver
-except ModuleNotFoundError:  # `tests` not importable as a package (e.g. plain `pytest` run)
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 
 def pytest_configure(config: pytest.Config) -> None:

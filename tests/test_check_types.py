@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -42,11 +43,6 @@ import yaml
 from dqcheck import api
 from dqcheck.checks import REGISTRY
 from dqcheck.results import CheckResult
-
-try:
-    from tests import pgserver
-except ModuleNotFoundError:  # as in conftest.py: `tests` not importable as a package
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 CASES = Path(__file__).parent / "cases"
 BACKENDS = ("sqlite", "postgresql")

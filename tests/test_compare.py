@@ -7,13 +7,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 from clitools import invoke
-
-try:
-    from tests import pgserver
-except ImportError:  # tests/ itself on sys.path
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 

@@ -10,15 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 from clitools import describe, run_dqcheck
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-try:
-    from tests import pgserver
-except ImportError:  # tests/ itself on sys.path
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 

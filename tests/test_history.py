@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 from clitools import invoke
-
-try:
-    from tests import pgserver
-except ImportError:  # tests/ itself on sys.path
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 

@@ -16,14 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 from clitools import describe, invoke, run_dqcheck
 from sqlalchemy.engine import URL, make_url
-
-try:
-    from tests import pgserver
-except ImportError:  # tests/ itself on sys.path
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 

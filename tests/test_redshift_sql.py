@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 from clitools import invoke
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
@@ -22,11 +23,6 @@ from sqlalchemy.engine import Dialect, make_url
 from dqcheck import api
 from dqcheck.checks import REGISTRY
 from dqcheck.plan import Query
-
-try:
-    from tests import pgserver
-except ImportError:  # tests/ itself on sys.path
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 # One example of every check type, each with a `where` or a variable where it takes one, so that
 # bound parameters appear in the SQL. A new check type must get an example here.

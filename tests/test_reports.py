@@ -12,13 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 from clitools import invoke
-
-try:
-    from tests import pgserver
-except ImportError:  # tests/ itself on sys.path
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 

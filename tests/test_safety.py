@@ -25,15 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import click.testing
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
 import yaml
 from clitools import BASE_ENV, TRACEBACK, invoke
-
-try:
-    from tests import pgserver
-except ModuleNotFoundError:  # `tests` not importable as a package
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 # -- the database every PostgreSQL test reads -------------------------------------------------
 

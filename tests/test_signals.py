@@ -18,14 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
 from clitools import BASE_ENV, TRACEBACK
-
-try:
-    from tests import pgserver
-except ModuleNotFoundError:  # `tests` not importable as a package
-    import pgserver  # type: ignore[no-redef, import-not-found]
 
 pytestmark = pytest.mark.postgres
 

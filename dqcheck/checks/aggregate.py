@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import TABLE, Check, Field, bound_text, register, variables_in
+from dqcheck.checks.base import (
+    TABLE,
+    Check,
+    Field,
+    expression_key,
+    expression_metric,
+    register,
+)
 
 
 @register
@@ -23,16 +30,8 @@ class Aggregate(Check):
     def is_scan(self) -> bool:
         return True
 
-    @property
-    def _key(self) -> str:
-        expr = self.params["expression"]
-        used = {n: self.variables[n] for n in variables_in(expr)}
-        return f"expr({expr}, {sorted(used.items())!r})"
-
     def metrics(self) -> dict[str, Any]:
-        from sqlalchemy.sql.elements import Grouping
-
-        return {self._key: Grouping(bound_text(self.params["expression"], self.variables))}
+        return dict([expression_metric(self.params["expression"], self.variables)])
 
     def compute(self, values: Mapping[str, Any]) -> Any:
-        return values[self._key]
+        return values[expression_key(self.params["expression"], self.variables)]

@@ -73,6 +73,35 @@ def bound_text(sql: str, variables: Mapping[str, str]) -> TextClause:
     return text(sql).bindparams(*params)
 
 
+def expression_metric(
+    expression: str | None, variables: Mapping[str, str]
+) -> tuple[str, ColumnElement[Any]]:
+    """The metric of an author's aggregate ``expression`` (``COUNT(*)`` when None), keyed by
+    its text and the values of its variables, so equal metrics share a column of the scan."""
+    from sqlalchemy.sql.elements import Grouping
+
+    from dqcheck.sql import count_rows
+
+    if expression is None:
+        return count_rows()
+    return expression_key(expression, variables), Grouping(bound_text(expression, variables))
+
+
+def expression_key(expression: str | None, variables: Mapping[str, str]) -> str:
+    """The key ``expression_metric`` files the metric under."""
+    if expression is None:
+        return "count(*)"
+    used = {n: variables[n] for n in variables_in(expression)}
+    return f"expr({expression}, {sorted(used.items())!r})"
+
+
+def percent_difference(value: float, base: float) -> float:
+    """100 × |value − base| / |base|: 0 when both are 0, 100 when only ``base`` is."""
+    if base == 0:
+        return 0.0 if value == 0 else 100.0
+    return 100.0 * abs(value - base) / abs(base)
+
+
 @dataclass(frozen=True)
 class Measurement:
     """What a check measured: its value, and for failing_rows the sample rows."""
@@ -232,6 +261,23 @@ def _jsonable(value: Any) -> Any:
 
 def jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): _jsonable(normalize(v)) for k, v in row.items()}
+
+
+class PercentCheck(Check):
+    """Base of checks whose value is a percentage bounded by a ``max_<label>_percent`` key."""
+
+    #: The word of the expectation: ``change <= 10%``.
+    percent_label: ClassVar[str] = "diff"
+
+    def fmt(self, value: Any) -> str:
+        return f"{value:.3g}%" if isinstance(value, float) else super().fmt(value)
+
+    def expectation(self) -> str:
+        label = self.percent_label
+        text = f"{label} <= {self.fail.max:g}%" if self.fail.max is not None else f"any {label}"
+        if self.warn.max is not None:
+            text += f" (warn past {self.warn.max:g}%)"
+        return text
 
 
 REGISTRY: dict[str, type[Check]] = {}

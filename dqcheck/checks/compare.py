@@ -7,13 +7,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dqcheck import fields as f
-from dqcheck.checks.base import TABLE, BoundKey, Check, Field, Measurement, bound_text, register
+from dqcheck.checks.base import (
+    TABLE,
+    BoundKey,
+    Field,
+    Measurement,
+    PercentCheck,
+    bound_text,
+    expression_metric,
+    normalize,
+    percent_difference,
+    register,
+)
 from dqcheck.errors import short
 from dqcheck.results import Bounds
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-    from sqlalchemy.sql.elements import ColumnElement
 
 
 class Reference(NamedTuple):
@@ -37,7 +47,7 @@ def reference(value: Any) -> Reference:
 
 
 @register
-class Compare(Check):
+class Compare(PercentCheck):
     """100 × |this − reference| / |reference| of `expression` (default count(*))."""
 
     type = "compare"
@@ -75,15 +85,11 @@ class Compare(Check):
         return ref.connection
 
     def _side(self, table: f.TableRef, where: str | None) -> Any:
-        from sqlalchemy import func, select
-        from sqlalchemy.sql.elements import Grouping
+        from sqlalchemy import select
 
         from dqcheck.sql import table_of
 
-        expression = self.params.get("expression")
-        metric: ColumnElement[Any] = (
-            func.count() if expression is None else Grouping(bound_text(expression, self.variables))
-        )
+        _, metric = expression_metric(self.params.get("expression"), self.variables)
         stmt = select(metric).select_from(table_of(table))
         return stmt.where(bound_text(where, self.variables)) if where else stmt
 
@@ -116,21 +122,9 @@ class Compare(Check):
         return self._percent(this, ref)
 
     def _percent(self, this: Any, ref: Any) -> Measurement:
-        from dqcheck.checks.base import normalize
-
         a, b = normalize(this), normalize(ref)
         if a is None or b is None:
             side = "this table" if a is None else "the reference"
             return Measurement(None, note=f"the expression is NULL on {side}")
-        # the reference is the base; 0 when both are 0, 100 when only the reference is
-        percent = (0.0 if a == 0 else 100.0) if b == 0 else 100.0 * abs(a - b) / abs(b)
-        return Measurement(percent, note=f"this {a:g}, reference {b:g}")
-
-    def fmt(self, value: Any) -> str:
-        return f"{value:.3g}%" if isinstance(value, float) else super().fmt(value)
-
-    def expectation(self) -> str:
-        text = f"diff <= {self.fail.max:g}%" if self.fail.max is not None else "any difference"
-        if self.warn.max is not None:
-            text += f" (warn past {self.warn.max:g}%)"
-        return text
+        # the reference is the base
+        return Measurement(percent_difference(a, b), note=f"this {a:g}, reference {b:g}")
