@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from dqcheck.durations import parse_duration
@@ -131,21 +133,40 @@ def _strip_trailing_semicolons(sql: str) -> str:
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def number(value: Any) -> float:
-    """A bound: an int or float; ``1e6`` (a string to YAML 1.1) is read as a number too."""
+_LARGEST = Decimal(sys.float_info.max)
+
+Number = int | Decimal | float
+"""A bound or a measured value: ints and decimals are exact, floats are floats."""
+
+
+def number(value: Any) -> int | Decimal:
+    """A bound, kept exact: an int stays an int (``9007199254740993`` keeps every digit); a
+    float or ``1e6`` (a string to YAML 1.1) becomes an int when integral, else the Decimal of
+    its shortest repr (``0.1`` is ``Decimal('0.1')``, not the binary float). Numbers beyond
+    the float range are refused (no measured value could be compared with them usefully)."""
     if isinstance(value, bool):
         raise FieldError(f"expected a number, got {_type_name(value)}")
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        value = float(value)
-    if isinstance(value, (int, float)):
-        try:
-            result = float(value)
-        except OverflowError:
-            raise FieldError("number is too large") from None
-        if not math.isfinite(result):
+    exact: int | Decimal
+    if isinstance(value, int):
+        exact = value
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        exact = Decimal(value.strip())
+    elif isinstance(value, float):
+        if not math.isfinite(value):
             raise FieldError("expected a finite number")
-        return result
-    raise FieldError(f"expected a number, got {_type_name(value)} ({short(value)})")
+        exact = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise FieldError("expected a finite number")
+        exact = value
+    else:
+        raise FieldError(f"expected a number, got {_type_name(value)} ({short(value)})")
+    magnitude = exact.copy_abs() if isinstance(exact, Decimal) else abs(exact)
+    if magnitude > _LARGEST:  # an exact comparison; copy_abs never overflows
+        raise FieldError("number is too large")
+    if isinstance(exact, Decimal) and exact == exact.to_integral_value():
+        return int(exact)
+    return exact
 
 
 def duration(value: Any) -> float:

@@ -7,8 +7,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dqcheck.checks.base import Check, bound_text, variables_in
+from dqcheck.checks.base import Check
 from dqcheck.fields import TableRef
+from dqcheck.sql import variables_in
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -37,14 +38,14 @@ class Query:
         return {key for c in self.checks for key in c.metrics()}
 
     def scan_statement(self) -> tuple[Select[Any], dict[str, str]]:
-        from dqcheck.sql import scan_select
+        from dqcheck.sql import scan_select, where_clause
 
         assert self.table is not None
         metrics: dict[str, Any] = {}
         for check in self.checks:
             for key, expr in check.metrics().items():
                 metrics.setdefault(key, expr)
-        where = bound_text(self.where, self.checks[0].variables) if self.where else None
+        where = where_clause(self.where, self.checks[0].variables) if self.where else None
         return scan_select(self.table, where, metrics)
 
     def statement(self) -> Any:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from dqcheck.errors import ExitCode
+from dqcheck.fields import Number
 
 
 class Status(str, Enum):
@@ -31,31 +33,123 @@ class Status(str, Enum):
 _RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
 
 
-def _num(value: float) -> str:
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:g}"
+#: Integers longer than this are not written out (Python refuses str() past 4300 digits).
+MAX_INT_BITS = 14_000
+
+
+def is_number(value: Any) -> bool:
+    """True for an int, Decimal or float (never a bool)."""
+    return isinstance(value, (int, Decimal, float)) and not isinstance(value, bool)
+
+
+def non_finite(value: Any) -> str | None:
+    """``"NaN"`` or ``"infinite"`` for a value no bound can judge (float or Decimal NaN and
+    ±Infinity, as PostgreSQL's double precision and numeric return them), else None."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return "infinite" if math.isinf(value) else None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return "NaN" if value.is_nan() else "infinite"
+    return None
+
+
+def exact(value: Any) -> Any:
+    """A measured value to judge: a bool becomes an int and an integral finite Decimal an int
+    (every digit kept); other Decimals stay Decimal, floats stay floats, anything else as is."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def json_number(value: Any) -> Any:
+    """A number for JSON: ints stay exact ints, a non-integral Decimal becomes the nearest float
+    (JSON cannot carry a Decimal), NaN and ±Infinity become None (strict JSON has no NaN)."""
+    if isinstance(value, bool):
+        return int(value)
+    if non_finite(value) is not None:
+        return None
+    if isinstance(value, Decimal):
+        value = exact(value)
+        if not isinstance(value, int):
+            return float(value)
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        return None  # too long to write as a JSON number
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every number made strict-JSON-safe (see ``json_number``), recursively
+    through dicts, lists and tuples."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, Decimal)):  # a bool stays a bool: JSON has booleans
+        return json_number(value)
+    return value
+
+
+def plain(value: Any, digits: int = 6) -> str:
+    """A number for people, never in scientific notation: ints and short decimals exact, other
+    values to ``digits`` significant digits."""
+    if isinstance(value, bool) or not is_number(value):
+        return str(value)
+    if isinstance(value, int):
+        return str(value) if value.bit_length() <= MAX_INT_BITS else "(a huge integer)"
+    problem = non_finite(value)
+    if problem is not None:
+        return problem
+    d = value if isinstance(value, Decimal) else Decimal(repr(value))
+    if d == d.to_integral_value() and (isinstance(value, Decimal) or abs(d) < 10**15):
+        return plain(int(d))
+    if isinstance(value, Decimal) and len(d.normalize().as_tuple().digits) <= 15:
+        return format(d.normalize(), "f")
+    return format(Decimal(f"{float(value):.{digits}g}").normalize(), "f")
+
+
+def _as_float(bound: Number) -> Number:
+    """A bound to compare with a float value: as a float, unless it is beyond the float range
+    (then exactly: any finite float is on the right side of it)."""
+    try:
+        return float(bound)
+    except OverflowError:
+        return bound
 
 
 @dataclass(frozen=True)
 class Bounds:
-    """Inclusive bounds on a measured value. Empty bounds accept everything."""
+    """Inclusive bounds on a measured value. Empty bounds accept everything.
 
-    min: float | None = None
-    max: float | None = None
-    equals: float | None = None
+    Comparisons are exact for int and Decimal values (``equals: 1000000000`` refuses
+    1000000001; ``max: 9007199254740993`` keeps every digit); only a float value is compared
+    as a float, with the bound converted to float. A NaN or infinite value is never accepted.
+    """
+
+    min: Number | None = None
+    max: Number | None = None
+    equals: Number | None = None
 
     def is_empty(self) -> bool:
         return self.min is None and self.max is None and self.equals is None
 
-    def accepts(self, value: float) -> bool:
-        if self.equals is not None and not math.isclose(value, self.equals, abs_tol=1e-9):
+    def accepts(self, value: Number) -> bool:
+        if non_finite(value) is not None:
             return False
-        if self.min is not None and value < self.min:
-            return False
-        return not (self.max is not None and value > self.max)
+        value = exact(value)
 
-    def describe(self, fmt: Any = _num) -> str:
+        def side(bound: Number) -> Number:
+            return _as_float(bound) if isinstance(value, float) else bound
+
+        if self.equals is not None and value != side(self.equals):
+            return False
+        if self.min is not None and value < side(self.min):
+            return False
+        return not (self.max is not None and value > side(self.max))
+
+    def describe(self, fmt: Any = plain) -> str:
         parts = []
         if self.equals is not None:
             parts.append(f"= {fmt(self.equals)}")
@@ -67,12 +161,19 @@ class Bounds:
             parts.append(f"<= {fmt(self.max)}")
         return ", ".join(parts)
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {
-            k: int(v) if float(v).is_integer() and abs(v) < 1e15 else v
-            for k, v in (("min", self.min), ("max", self.max), ("equals", self.equals))
-            if v is not None
-        }
+    def as_dict(self) -> dict[str, int | float]:
+        """The bounds for JSON: ints exact, an integral float as an int, a Decimal as float."""
+        out: dict[str, int | float] = {}
+        for k, v in (("min", self.min), ("max", self.max), ("equals", self.equals)):
+            if v is None:
+                continue
+            if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+                out[k] = int(v)
+            else:
+                number = json_number(v)
+                if number is not None:
+                    out[k] = number
+        return out
 
 
 @dataclass
@@ -113,14 +214,14 @@ class CheckResult:
             "type": self.type,
             "table": self.table,
             "status": self.status.value,
-            "value": self.value,
+            "value": json_number(self.value),
             "bounds": {"fail": self.fail_bounds.as_dict(), "warn": self.warn_bounds.as_dict()},
             "expectation": self.expectation,
             "message": self.message,
             "error": self.error,
             "duration_seconds": round(self.duration_seconds, 6),
             "sql": self.sql,
-            "rows": self.rows,
+            "rows": json_safe(self.rows),
             "tags": list(self.tags),
         }
 

@@ -6,11 +6,12 @@ are text clauses whose variables are bound parameters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import case, column, func, literal_column, select, table
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping, TextClause
 from sqlalchemy.sql.expression import ColumnClause, Select, TableClause
 
 from dqcheck.fields import TableRef
@@ -22,6 +23,30 @@ def table_of(ref: TableRef) -> TableClause:
 
 def col(name: str) -> ColumnClause[Any]:
     return column(name)
+
+
+# Variables in SQL fragments: the same rule SQLAlchemy's text() uses to find bind parameters.
+VARIABLE = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+def variables_in(sql: str) -> list[str]:
+    return list(dict.fromkeys(VARIABLE.findall(sql)))
+
+
+def bound_text(sql: str, variables: Mapping[str, str]) -> TextClause:
+    """``sql`` as a text clause whose ``:names`` are bound parameters, never pasted."""
+    from sqlalchemy import bindparam, text
+    from sqlalchemy.types import NullType
+
+    params = [bindparam(n, variables[n], type_=NullType(), unique=True) for n in variables_in(sql)]
+    return text(sql).bindparams(*params)
+
+
+def where_clause(where: str, variables: Mapping[str, str]) -> ColumnElement[bool]:
+    """The author's ``where`` as a condition, always in parentheses, so that combined with
+    another condition (``... AND key IS NOT NULL``) ``a = 1 OR b = 2`` keeps its meaning
+    (SPEC 2.3). Its ``:variables`` are bound parameters. Use it for every ``where``."""
+    return Grouping(bound_text(where, variables))
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:

@@ -59,6 +59,15 @@ SUMMARY_LINE = re.compile(
 )
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"not strict JSON: bare {name}")
+
+
+def strict_json(text: str) -> Any:
+    """JSON reports are strict JSON (SPEC 4): a bare NaN or Infinity fails the parse."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def _execute(url: str, *statements: str) -> None:
     pgserver.execute(url, *statements)
 
@@ -115,8 +124,8 @@ def run_all(tmp_path: Path, url: str, suites: dict[str, str], code: int) -> Run:
     )
     return Run(
         code=result.exit_code,
-        stdout=json.loads(result.stdout),
-        json_file=json.loads(files["json"].read_text(encoding="utf-8")),
+        stdout=strict_json(result.stdout),
+        json_file=strict_json(files["json"].read_text(encoding="utf-8")),
         junit=ET.fromstring(files["xml"].read_bytes()),
         markdown=files["md"].read_text(encoding="utf-8"),
     )

@@ -66,7 +66,7 @@ def test_scan_sql_on_postgresql(plan: Plan) -> None:
         "(status NOT IN (:param_1, :param_2))) THEN 1 END) AS m4, (avg(amount)) AS m5, "
         "max(updated_at) AS m6\n"
         "FROM public.orders\n"
-        "WHERE created_at >= :ds_1"
+        "WHERE (created_at >= :ds_1)"
     )
     assert plan.queries[0].params(postgresql.dialect()) == {
         "param_1": "new",

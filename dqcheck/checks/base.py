@@ -8,18 +8,27 @@ of every check on the same table and filter into one SELECT.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dqcheck import fields as f
-from dqcheck.results import Bounds, Status
+from dqcheck.fields import Number
+from dqcheck.results import (
+    Bounds,
+    Status,
+    exact,
+    is_number,
+    json_number,
+    non_finite,
+    plain,
+)
+from dqcheck.sql import bound_text, variables_in
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-    from sqlalchemy.sql.elements import ColumnElement, TextClause
+    from sqlalchemy.sql.elements import ColumnElement
     from sqlalchemy.sql.expression import Executable
 
 
@@ -44,8 +53,16 @@ class BoundKey:
 
     attr: str
     parse: f.Parser
-    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "number"})
+    schema: Mapping[str, Any] = field(default_factory=lambda: dict(NUMBER_SCHEMA))
 
+
+#: A bound in the JSON Schema: a number, or a string YAML 1.1 reads from ``1e6``.
+NUMBER_SCHEMA: Mapping[str, Any] = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
+    ]
+}
 
 NUMERIC_BOUNDS = {
     "min": BoundKey("min", f.number),
@@ -55,22 +72,6 @@ NUMERIC_BOUNDS = {
 
 #: The key under which a scan's values carry the database clock (see ``Check.needs_clock``).
 CLOCK = "__clock__"
-
-# Variables in SQL fragments: the same rule SQLAlchemy's text() uses to find bind parameters.
-VARIABLE = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
-
-
-def variables_in(sql: str) -> list[str]:
-    return list(dict.fromkeys(VARIABLE.findall(sql)))
-
-
-def bound_text(sql: str, variables: Mapping[str, str]) -> TextClause:
-    """``sql`` as a text clause whose ``:names`` are bound parameters, never pasted."""
-    from sqlalchemy import bindparam, text
-    from sqlalchemy.types import NullType
-
-    params = [bindparam(n, variables[n], type_=NullType(), unique=True) for n in variables_in(sql)]
-    return text(sql).bindparams(*params)
 
 
 def expression_metric(
@@ -95,11 +96,28 @@ def expression_key(expression: str | None, variables: Mapping[str, str]) -> str:
     return f"expr({expression}, {sorted(used.items())!r})"
 
 
-def percent_difference(value: float, base: float) -> float:
-    """100 × |value − base| / |base|: 0 when both are 0, 100 when only ``base`` is."""
+def percent(part: Number, whole: Number) -> Number:
+    """100 × part / whole (``whole`` non-zero): exact for ints and Decimals (an int when
+    integral, else a Decimal of 40 significant digits), a float when either is a float."""
+    if isinstance(part, float) or isinstance(whole, float):
+        return 100.0 * float(part) / float(whole)
+    with localcontext() as ctx:
+        ctx.prec = 40
+        result = Decimal(100) * Decimal(part) / Decimal(whole)
+    return exact(result)  # type: ignore[no-any-return]
+
+
+def percent_difference(value: Number, base: Number) -> Number:
+    """100 × |value − base| / |base|: 0 when both are 0, 100 when only ``base`` is. Exact for
+    ints and Decimals (see ``percent``)."""
     if base == 0:
-        return 0.0 if value == 0 else 100.0
-    return 100.0 * abs(value - base) / abs(base)
+        return 0 if value == 0 else 100
+    if isinstance(value, float) or isinstance(base, float):
+        return percent(abs(float(value) - float(base)), abs(float(base)))
+    with localcontext() as ctx:
+        ctx.prec = 200  # the difference exactly, however many digits the values carry
+        difference = abs(Decimal(value) - Decimal(base))
+    return percent(difference, Decimal(base).copy_abs())
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,7 @@ class Check:
     default_bounds: ClassVar[Bounds | None] = None
     #: Scan checks that need the database's current time in ``compute`` (under ``CLOCK``).
     needs_clock: ClassVar[bool] = False
-    #: Checks that compare with the last stored run (see ``dqcheck.history``).
+    #: Checks that compare with the last stored run (see ``dqcheck.monitor.history``).
     needs_history: ClassVar[bool] = False
 
     suite: str
@@ -204,9 +222,7 @@ class Check:
 
     def fmt(self, value: Any) -> str:
         """A value or bound for people."""
-        if isinstance(value, float):
-            return f"{int(value)}" if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
-        return "NULL" if value is None else str(value)
+        return "NULL" if value is None else plain(value)
 
     def expectation(self) -> str:
         text = self.fail.describe(self.fmt) or "any value"
@@ -215,12 +231,18 @@ class Check:
         return text
 
     def judge(self, m: Measurement) -> tuple[Status, Any, str]:
-        """Status, JSON value and message for a measurement (SPEC 2.2)."""
-        value = normalize(m.value)
+        """Status, JSON value and message for a measurement (SPEC 2.2). Comparisons use the
+        exact value (ints and Decimals exactly); the JSON value is its JSON number. A NaN or
+        infinite value is never compared: ``error``, and the value is shown as null."""
+        problem = non_finite(m.value)
+        if problem is not None:
+            text = f"value is {problem}"
+            return Status.ERROR, None, f"{text} ({m.note})" if m.note else text
+        value = exact(m.value)
         if value is None:
             status = self.on_null
             return status, None, m.note or "value is NULL"
-        if not isinstance(value, (int, float)):
+        if not is_number(value):
             return Status.ERROR, _jsonable(value), f"value {value!r} is not a number"
         if not self.fail.accepts(value):
             status = Status.FAIL
@@ -228,9 +250,9 @@ class Check:
             status = Status.WARN
         else:
             status = Status.PASS
-        return status, value, self.message(value, status, m)
+        return status, json_number(value), self.message(value, status, m)
 
-    def message(self, value: float, status: Status, m: Measurement) -> str:
+    def message(self, value: Any, status: Status, m: Measurement) -> str:
         if status is Status.PASS:
             return m.note
         if status is Status.FAIL:
@@ -241,15 +263,11 @@ class Check:
 
 
 def normalize(value: Any) -> Any:
-    """Database numbers as JSON-friendly Python numbers (Decimal → int or float)."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, Decimal):
-        return (
-            int(value)
-            if value == value.to_integral_value() and abs(value) < 10**15
-            else float(value)
-        )
+    """Database values as JSON-friendly Python values: a bool or an integral Decimal becomes an
+    exact int, another Decimal the nearest float, NaN and ±Infinity None (strict JSON has no
+    NaN). Judging uses ``exact`` instead, which keeps Decimals."""
+    if isinstance(value, (bool, float, Decimal)):
+        return json_number(value)
     return value
 
 
@@ -270,13 +288,17 @@ class PercentCheck(Check):
     percent_label: ClassVar[str] = "diff"
 
     def fmt(self, value: Any) -> str:
-        return f"{value:.3g}%" if isinstance(value, float) else super().fmt(value)
+        """A percentage to three significant digits (bounds exactly), never scientific."""
+        if isinstance(value, float) or (isinstance(value, Decimal) and value.is_finite()):
+            return f"{plain(value, 3)}%"
+        return f"{value}%" if isinstance(value, int) else super().fmt(value)
 
     def expectation(self) -> str:
         label = self.percent_label
-        text = f"{label} <= {self.fail.max:g}%" if self.fail.max is not None else f"any {label}"
-        if self.warn.max is not None:
-            text += f" (warn past {self.warn.max:g}%)"
+        fail, warn = self.fail.max, self.warn.max
+        text = f"{label} <= {plain(fail)}%" if fail is not None else f"any {label}"
+        if warn is not None:
+            text += f" (warn past {plain(warn)}%)"
         return text
 
 

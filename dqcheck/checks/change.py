@@ -14,11 +14,11 @@ from dqcheck.checks.base import (
     PercentCheck,
     expression_key,
     expression_metric,
-    normalize,
     percent_difference,
     register,
 )
-from dqcheck.results import Status
+from dqcheck.fields import Number
+from dqcheck.results import Status, exact, is_number, non_finite, plain
 
 
 @register
@@ -34,7 +34,7 @@ class Change(PercentCheck):
     needs_history = True
     percent_label = "change"
     #: The measurement of the last stored run, set from the history before the run.
-    previous: float | None = None
+    previous: Number | None = None
 
     @property
     def is_scan(self) -> bool:
@@ -47,14 +47,17 @@ class Change(PercentCheck):
         return values[expression_key(self.params.get("expression"), self.variables)]
 
     def judge(self, m: Measurement) -> tuple[Status, Any, str]:
-        now = normalize(m.value)
-        if now is None or not isinstance(now, (int, float)):
-            return super().judge(m)
+        now = exact(m.value)
+        if non_finite(now) is not None or now is None or not is_number(now):
+            return super().judge(m)  # NaN, infinite, NULL or not a number
         if self.previous is None:
-            return Status.PASS, None, f"first run: {now:g} stored, nothing to compare with yet"
-        before = self.previous
+            return Status.PASS, None, f"first run: {plain(now)} stored, nothing to compare with yet"
+        before = exact(self.previous)
+        problem = non_finite(before)
+        if problem is not None:
+            return Status.ERROR, None, f"value is {problem}: the last stored run measured {problem}"
         percent = percent_difference(now, before)
         status, value, _ = super().judge(Measurement(percent))
         sign = "+" if now >= before else "-"
-        note = f"{now:g} now, {before:g} last run ({sign}{percent:.3g}%)"
+        note = f"{plain(now)} now, {plain(before)} last run ({sign}{self.fmt(percent)})"
         return status, value, note

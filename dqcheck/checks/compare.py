@@ -13,14 +13,12 @@ from dqcheck.checks.base import (
     Field,
     Measurement,
     PercentCheck,
-    bound_text,
     expression_metric,
-    normalize,
     percent_difference,
     register,
 )
 from dqcheck.errors import short
-from dqcheck.results import Bounds
+from dqcheck.results import Bounds, exact, is_number, non_finite, plain
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -87,11 +85,11 @@ class Compare(PercentCheck):
     def _side(self, table: f.TableRef, where: str | None) -> Any:
         from sqlalchemy import select
 
-        from dqcheck.sql import table_of
+        from dqcheck.sql import table_of, where_clause
 
         _, metric = expression_metric(self.params.get("expression"), self.variables)
         stmt = select(metric).select_from(table_of(table))
-        return stmt.where(bound_text(where, self.variables)) if where else stmt
+        return stmt.where(where_clause(where, self.variables)) if where else stmt
 
     def _this(self) -> Any:
         assert self.table is not None
@@ -122,9 +120,16 @@ class Compare(PercentCheck):
         return self._percent(this, ref)
 
     def _percent(self, this: Any, ref: Any) -> Measurement:
-        a, b = normalize(this), normalize(ref)
+        for side, raw in (("this table", this), ("the reference", ref)):
+            problem = non_finite(raw)
+            if problem is not None:  # judged as an error, never compared
+                return Measurement(raw, note=f"the expression is {problem} on {side}")
+        a, b = exact(this), exact(ref)
         if a is None or b is None:
             side = "this table" if a is None else "the reference"
             return Measurement(None, note=f"the expression is NULL on {side}")
+        for raw in (a, b):
+            if not is_number(raw):
+                return Measurement(raw)  # judged as "not a number"
         # the reference is the base
-        return Measurement(percent_difference(a, b), note=f"this {a:g}, reference {b:g}")
+        return Measurement(percent_difference(a, b), note=f"this {plain(a)}, reference {plain(b)}")

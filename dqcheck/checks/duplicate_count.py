@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import TABLE, Check, Field, Measurement, bound_text, register
+from dqcheck.checks.base import TABLE, Check, Field, Measurement, register
 from dqcheck.results import Bounds
 
 if TYPE_CHECKING:
@@ -60,13 +60,13 @@ class DuplicateCount(Check):
     def statement(self) -> Executable:
         from sqlalchemy import and_, func, literal_column, select
 
-        from dqcheck.sql import col, table_of
+        from dqcheck.sql import col, table_of, where_clause
 
         assert self.table is not None
         keys = [col(c) for c in self.key]
-        conds = [k.is_not(None) for k in keys]
+        conds: list[Any] = [k.is_not(None) for k in keys]
         if self.where:
-            conds.append(bound_text(self.where, self.variables))  # type: ignore[arg-type]
+            conds.append(where_clause(self.where, self.variables))
         groups = (
             select(func.count().label("n"))
             .select_from(table_of(self.table))

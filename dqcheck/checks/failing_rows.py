@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from dqcheck.checks.base import SQL, Check, Measurement, bound_text, jsonable_row, register
+from dqcheck.checks.base import SQL, Check, Measurement, jsonable_row, register
 from dqcheck.results import Bounds, Status
+from dqcheck.sql import bound_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
 
 SAMPLES = 5
 TOTAL = "dqcheck_total_rows__"
+#: Characters a sample cell keeps: the report shows which rows, not their whole content.
+MAX_CELL = 200
 
 
 @register
@@ -34,7 +37,10 @@ class FailingRows(Check):
     def measure(self, conn: Connection) -> Measurement:
         rows = conn.execute(self.statement()).mappings().all()
         total = int(rows[0][TOTAL]) if rows else 0
-        samples = [jsonable_row({k: v for k, v in r.items() if k != TOTAL}) for r in rows]
+        samples = [
+            {k: cut(v) for k, v in jsonable_row({k: v for k, v in r.items() if k != TOTAL}).items()}
+            for r in rows[:SAMPLES]
+        ]
         return Measurement(total, rows=samples)
 
     def message(self, value: float, status: Status, m: Measurement) -> str:
@@ -43,3 +49,13 @@ class FailingRows(Check):
             return base
         shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in m.rows[:3])
         return f"{base}; e.g. {shown}"
+
+
+def cut(value: Any, limit: int = MAX_CELL) -> Any:
+    """A sample cell for the report: text (and anything shown as text: bytes, dates, JSON)
+    cut to ``limit`` characters, the last one an ellipsis; an int too long to read as text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        value = str(value)
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -41,7 +42,13 @@ class Freshness(Check):
         newest = values[f"max({self.params['column']})"]
         if newest is None:
             return None
-        return age_seconds(values[CLOCK], newest)
+        sentinel = sentinel_of(newest)
+        if sentinel is not None:
+            return NoAge(newest, sentinel)
+        age = age_seconds(values[CLOCK], newest)
+        if age < -CLOCK_SKEW:
+            return NoAge(newest, "future", age)
+        return max(age, 0.0)  # a newest row within the clock skew is just written: age 0
 
     def fmt(self, value: Any) -> str:
         return format_duration(value) if isinstance(value, (int, float)) else super().fmt(value)
@@ -55,16 +62,59 @@ class Freshness(Check):
     def judge(self, m: Measurement) -> tuple[Status, Any, str]:
         if m.value is None:
             return self.on_null, None, "no rows: the table is empty or the column is all NULL"
+        if isinstance(m.value, NoAge):
+            return Status.FAIL, m.value.age, m.value.describe(self.params["column"])
         return super().judge(m)
 
-    def message(self, value: float, status: Status, m: Measurement) -> str:
+    def message(self, value: Any, status: Status, m: Measurement) -> str:
         limit = self.fail.max if status is not Status.WARN else self.warn.max
         text = f"last row {self.fmt(value)} ago"
         if limit is not None:
             text += f", limit {self.fmt(limit)}"
-        if value < 0:
-            text += " (newest row is in the future)"
         return text
+
+
+#: A newest row at most this many seconds ahead of the database clock is clock skew (age 0);
+#: further ahead, it is a future or sentinel row and the check fails (SPEC 2.2).
+CLOCK_SKEW = 300.0
+
+_HIDES = "a future or sentinel row hides the table's real age"
+
+
+@dataclass(frozen=True)
+class NoAge:
+    """A ``MAX(column)`` that gives the table no age: ``infinity``, ``-infinity`` or a time in
+    the future beyond the clock skew (``age`` is then negative seconds)."""
+
+    newest: Any
+    kind: str  # "infinity", "-infinity" or "future"
+    age: float | None = None
+
+    def describe(self, column: str) -> str:
+        if self.kind == "future" and self.age is not None:
+            ahead = format_duration(-self.age)
+            return f"newest {column} is {ahead} in the future ({self.newest}): {_HIDES}"
+        if self.kind == "infinity":
+            return f"newest {column} is infinity: {_HIDES}"
+        return f"newest {column} is -infinity: the table has no real timestamp, so no age"
+
+
+def sentinel_of(value: Any) -> str | None:
+    """``"infinity"`` or ``"-infinity"`` for PostgreSQL's infinite timestamps and dates (the
+    driver returns them as ``datetime.max``/``date.max`` and ``datetime.min``/``date.min``, or
+    as text), else None."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("infinity", "+infinity"):
+            return "infinity"
+        return "-infinity" if text == "-infinity" else None
+    if isinstance(value, (date, datetime)):
+        day = (value.year, value.month, value.day)
+        if day == (date.max.year, date.max.month, date.max.day):
+            return "infinity"
+        if day == (date.min.year, date.min.month, date.min.day):
+            return "-infinity"
+    return None
 
 
 def _as_datetime(value: Any, what: str) -> datetime:

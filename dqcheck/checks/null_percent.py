@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dqcheck.checks.base import COLUMN, TABLE, Check, normalize, register
+from dqcheck.checks.base import COLUMN, TABLE, Check, percent, register
 from dqcheck.checks.null_count import null_metrics, nulls
 
 
@@ -24,5 +24,5 @@ class NullPercent(Check):
         return null_metrics(self.params["column"])
 
     def compute(self, values: Mapping[str, Any]) -> Any:
-        rows = normalize(values["count(*)"])
-        return 0.0 if not rows else 100.0 * normalize(nulls(values, self.params["column"])) / rows
+        rows = int(values["count(*)"] or 0)
+        return 0 if not rows else percent(int(nulls(values, self.params["column"])), rows)

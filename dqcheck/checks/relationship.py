@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import COLUMN, TABLE, Check, Field, Measurement, bound_text, register
+from dqcheck.checks.base import COLUMN, TABLE, Check, Field, Measurement, register
 from dqcheck.errors import short
 from dqcheck.results import Bounds
 
@@ -47,7 +47,7 @@ class Relationship(Check):
     def statement(self) -> Executable:
         from sqlalchemy import and_, column, exists, func, literal_column, select
 
-        from dqcheck.sql import table_of
+        from dqcheck.sql import table_of, where_clause
 
         assert self.table is not None
         parent_table, parent_column = self.params["to"]
@@ -61,7 +61,7 @@ class Relationship(Check):
         )
         conds = [child_key.is_not(None), orphan]
         if self.where:
-            conds.append(bound_text(self.where, self.variables))
+            conds.append(where_clause(self.where, self.variables))
         return select(func.count()).select_from(child).where(and_(*conds))
 
     def measure(self, conn: Connection) -> Measurement:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dqcheck.checks.base import SQL, Check, Measurement, bound_text, register
+from dqcheck.checks.base import SQL, Check, Measurement, register
+from dqcheck.sql import bound_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
