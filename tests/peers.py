@@ -183,6 +183,14 @@ class HttpPeer:
         with self.lock:
             return list(self.requests)
 
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Request]:
+        """The requests, once ``count`` have arrived or ``timeout`` seconds have passed (the
+        handler thread may record a request a moment after the client gave up on it)."""
+        deadline = time.monotonic() + timeout
+        while len(self.received()) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.received()
+
     def stop(self) -> None:
         self.release.set()
         self.server.shutdown()

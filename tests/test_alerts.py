@@ -262,7 +262,7 @@ def test_slow_target_is_abandoned_with_no_answer(
     assert outcome.event == "fail"
     assert not outcome.ok
     assert outcome.error is not None and outcome.error.startswith("no answer"), outcome
-    assert len(slow.received()) == 1  # the request did reach it
+    assert len(slow.wait_for(1)) == 1  # the request did reach it
 
 
 def test_slow_target_through_the_cli_fails_the_alert_not_the_run(
@@ -277,7 +277,7 @@ def test_slow_target_through_the_cli_fails_the_alert_not_the_run(
     invoke([*args, "--log-format", "json", "--log-file", log], 0)
     [failed] = [line for line in log_lines(log) if line["event"] == "alert_failed"]
     assert failed["alert"] == "pass"
-    assert len(slow.received()) == 1
+    assert len(slow.wait_for(1)) == 1
 
 
 # -- configuration errors -------------------------------------------------------------------------

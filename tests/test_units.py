@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from dqcheck import fields
-from dqcheck.connections import mask_text, mask_url, normalize_url, secrets_of
+from dqcheck.connections import normalize_url
 from dqcheck.durations import format_duration, parse_duration
 from dqcheck.results import Bounds
+from dqcheck.secrets import mask_text, mask_url, secrets_of
 from dqcheck.yamlio import YamlError, load_yaml
 
 

@@ -7,14 +7,15 @@ on a daemon thread and abandoned after ``timeout`` seconds.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dqcheck.connections import mask
 from dqcheck.monitor import NotifyTarget
 from dqcheck.results import RunResult, Status
+from dqcheck.secrets import mask, mask_url, register_webhook
 
 MAX_LISTED = 20
 
@@ -73,17 +74,44 @@ def message(result: RunResult, event: str) -> tuple[str, str]:
 
 
 def private_url(url: str) -> str:
-    """The target as Apprise prints it with privacy on: tokens in the path or host hidden
-    (``slack://T1/B.../t...``), not only a password."""
+    """The target as it may be shown or logged: Apprise's own privacy rendering (tokens in the
+    host or path shortened, ``slack://T...2/B...D/t...Q``, passwords hidden), then what that
+    keeps visible hidden as well: the path segments of webhooks (``json://host/hook/TOKEN`` →
+    ``json://host/***/***``), ``+Header`` values (``+Authorization=***``) and query values
+    whose key names a secret."""
+    register_webhook(url)
+    shown = None
     try:
         import apprise
 
         plugin = apprise.Apprise.instantiate(url)
         if plugin is not None:
-            return mask(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
+            shown = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
     except Exception:  # an unparsable URL: show only its scheme
         pass
-    return url.split("://", 1)[0] + "://***" if "://" in url else "<target>"
+    if shown is None:
+        return url.split("://", 1)[0] + "://***" if "://" in url else "<target>"
+    return mask(mask_url(shown, hide_path=True))
+
+
+class _MaskApprise(logging.Filter):
+    """Masks what Apprise logs (its debug lines print the HTTP URL it posts to, path and all):
+    dqcheck's secrets never reach a handler the host application (Airflow) put on the root
+    logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask(record.getMessage())
+        record.args = None
+        return True
+
+
+_APPRISE_FILTER = _MaskApprise()
+
+
+def _guard_apprise_logs() -> None:
+    logger = logging.getLogger("apprise")
+    if _APPRISE_FILTER not in logger.filters:
+        logger.addFilter(_APPRISE_FILTER)
 
 
 def _notify_type(event: str) -> str:
@@ -106,6 +134,9 @@ def send_alerts(
 ) -> list[AlertOutcome]:
     """Send every (target, event) message at once; wait at most ``timeout`` seconds in all."""
     events = events_of(result)
+    for target in targets:  # an exception message of Apprise or requests may print it
+        register_webhook(target.url)
+    _guard_apprise_logs()
     jobs: list[tuple[NotifyTarget, str, threading.Thread, list[str | None]]] = []
     for target in targets:
         for event in events:

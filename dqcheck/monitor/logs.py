@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from dqcheck.monitor import LogSettings
+from dqcheck.results import json_safe
+from dqcheck.secrets import mask
 
 LOGGER = "dqcheck"
 FIELDS = ("suite", "check", "status", "value", "duration_seconds")
@@ -19,8 +21,6 @@ class JsonFormatter(logging.Formatter):
     """``{"ts", "level", "event", "suite", "check", "status", "value", "duration_seconds", ...}``"""
 
     def format(self, record: logging.LogRecord) -> str:
-        from dqcheck.connections import mask
-
         data: dict[str, Any] = getattr(record, "dq", {})
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
@@ -30,13 +30,11 @@ class JsonFormatter(logging.Formatter):
         line.update({k: data.get(k) for k in FIELDS})
         line.update({k: v for k, v in data.items() if k not in line})
         line["message"] = record.getMessage()
-        return mask(json.dumps(line, default=str))
+        return mask(json.dumps(json_safe(line), default=str, allow_nan=False))
 
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        from dqcheck.connections import mask
-
         ts = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         event = getattr(record, "dq", {}).get("event", "log")
         return mask(f"{ts} {record.levelname:7} {event}: {record.getMessage()}")
