@@ -21,38 +21,50 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import CLOCK, Check, Measurement, normalize
-from dqcheck.connections import POSTGRES_FAMILY, mask
+from dqcheck.connections import POSTGRES_FAMILY
 from dqcheck.durations import format_duration
+from dqcheck.engines import REFERENCE
+from dqcheck.guard import StatementRefused
 from dqcheck.plan import Plan, Query
 from dqcheck.results import CheckResult, Status
+from dqcheck.secrets import mask
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import URL, Connection, Engine
 
 OnResult = Callable[[CheckResult], None]
 
-#: ``engine_for`` key prefix of a connection a check reads besides its own (``compare``).
-REFERENCE = "reference:"
 
 #: Seconds past a query's timeout before the client cancels it itself.
 CLIENT_GRACE = 2.0
 #: Seconds to wait for cancelled queries to come back after an interruption.
 CANCEL_GRACE = 3.0
-#: Connection errors worth retrying: the server may come back (libpq / psycopg2 wording).
-TRANSIENT = (
-    "connection refused",
-    "could not connect to server",
-    "server closed the connection unexpectedly",
-    "connection reset",
+#: SQLSTATEs of a failure the server may get over: class 08 (connection exception), too many
+#: connections, and admin shutdown / crash shutdown / cannot connect now (starting up, recovery).
+TRANSIENT_SQLSTATE_CLASSES = ("08",)
+TRANSIENT_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+#: SQLite result codes (the primary code, low byte): SQLITE_BUSY ("database is locked") and
+#: SQLITE_LOCKED; another connection holds the lock and will let go.
+TRANSIENT_SQLITE_CODES = frozenset({5, 6})
+#: Seconds a reachability probe of the server may take (see ``_probe``).
+PROBE_TIMEOUT = 3.0
+#: Last resort, and only for a server that accepted the TCP connection and then refused the
+#: session: psycopg2 gives no SQLSTATE for a failure *during* connection (libpq hands back
+#: nothing but its message), so "too many clients" or "starting up" cannot be told from a wrong
+#: password any other way. libpq's own messages are English in the psycopg2 wheels; a server's
+#: FATAL follows its lc_messages, so on a non-English server these are simply not retried (the
+#: run fails fast, never retries a permanent error).
+TRANSIENT_LAST_RESORT = (
     "too many clients",
     "too many connections",
+    "remaining connection slots are reserved",
     "the database system is starting up",
     "the database system is shutting down",
-    "could not translate host name",
-    "temporary failure in name resolution",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "server closed the connection unexpectedly",
+    "connection reset",
     "timeout expired",
-    "no route to host",
-    "terminating connection due to administrator command",
 )
 
 
@@ -85,8 +97,9 @@ class Runner:
         self.backoff = backoff
         self._connect_errors: dict[str | None, str] = {}
         self._lock = threading.Lock()
-        self._active: dict[int, tuple[Any, float, float | None]] = {}  # query id → conn, start
-        self._timed_out: set[int] = set()
+        # (query id, side) → DBAPI connection, start, limit; side "" or REFERENCE
+        self._active: dict[tuple[int, str], tuple[Any, float, float | None]] = {}
+        self._timed_out: set[tuple[int, str]] = set()
         self._cancelled = threading.Event()
 
     # -- the whole plan -------------------------------------------------------------------------
@@ -104,11 +117,11 @@ class Runner:
             return out
 
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dqcheck")
-        futures: dict[Future[list[CheckResult]], Query] = {
-            pool.submit(work, q): q for q in plan.queries
-        }
-        pending = set(futures)
+        pending: set[Future[list[CheckResult]]] = set()
         try:
+            # Inside the try: a signal while the queries are being submitted stops them too.
+            for q in plan.queries:
+                pending.add(pool.submit(work, q))
             while pending:
                 done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -200,7 +213,7 @@ class Runner:
 
     def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
         conn = self._connect(engine, query)
-        key = id(query)
+        key = (id(query), "")
         try:
             with self._lock:
                 self._active[key] = (
@@ -243,7 +256,19 @@ class Runner:
         if other_name is None:
             return check.measure(conn)
         other_engine = self.engine_for(REFERENCE + other_name)
-        with other_engine.connect() as other:
+        # Like the check's own connection: retried when transient, cancelled on a signal or
+        # past the deadline, with the server-side statement timeout of the check.
+        other = self._connect(other_engine, query, REFERENCE + other_name)
+        key = (id(query), REFERENCE)
+        try:
+            with self._lock:
+                self._active[key] = (
+                    other.connection.dbapi_connection,
+                    time.monotonic(),
+                    query.timeout(self.timeout),
+                )
+            if self._cancelled.is_set():
+                raise _Stopped("interrupted")
             trans = other.begin()
             try:
                 self._prepare(other, query)
@@ -252,10 +277,19 @@ class Runner:
                 return measured
             finally:
                 trans.rollback()
+        finally:
+            with self._lock:
+                self._active.pop(key, None)
+            try:
+                other.close()
+            except Exception:  # a connection killed under us: nothing left to close
+                other.invalidate()
 
-    def _connect(self, engine: Engine, query: Query) -> Connection:
-        """A connection, retrying transient failures with exponential backoff and jitter."""
-        known = self._connect_errors.get(query.connection)
+    def _connect(self, engine: Engine, query: Query, name: str | None = None) -> Connection:
+        """A connection, retrying transient failures with exponential backoff and jitter.
+        ``name`` is the connection's key (the query's own connection by default)."""
+        name = query.connection if name is None else name
+        known = self._connect_errors.get(name)
         if known is not None:
             raise _ConnectFailed(known)
         attempt = 0
@@ -266,16 +300,19 @@ class Runner:
                 return engine.connect()
             except Exception as exc:
                 text = self._describe(exc)
-                if attempt < self.retries and _is_transient(text):
+                if attempt < self.retries and is_transient(exc, engine.url):
                     delay = self.backoff * 2**attempt
                     attempt += 1
                     self._cancelled.wait(delay * (0.5 + random.random()))
                     continue
                 message = f"could not connect: {text}"
+                if name is not None and name.startswith(REFERENCE):
+                    ref = name[len(REFERENCE) :]
+                    message = f"could not connect to the reference (to.connection {ref}): {text}"
                 if attempt:
                     message += f" (after {attempt + 1} attempts)"
                 with self._lock:
-                    self._connect_errors.setdefault(query.connection, message)
+                    self._connect_errors.setdefault(name, message)
                 raise _ConnectFailed(message) from None
 
     def _prepare(self, conn: Connection, query: Query) -> None:
@@ -286,10 +323,11 @@ class Runner:
 
     def _describe(self, exc: BaseException, query: Query | None = None) -> str:
         from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
 
         if isinstance(exc, (_ConnectFailed, _Stopped)):
             return str(exc)
-        if query is not None and id(query) in self._timed_out:
+        if query is not None and {(id(query), ""), (id(query), REFERENCE)} & self._timed_out:
             return f"timed out after {format_duration(query.timeout(self.timeout) or 0)}"
         if self._cancelled.is_set():
             return "interrupted"
@@ -298,7 +336,9 @@ class Runner:
             if "statement timeout" in text and query is not None:
                 limit = query.timeout(self.timeout) or 0
                 return f"timed out after {format_duration(limit)} (statement timeout)"
-        elif isinstance(exc, (LookupError, ReadOnlyEscaped)):
+        elif isinstance(exc, PoolTimeout):  # a backstop: pools are sized for every job's needs
+            text = "no free connection in dqcheck's pool (all in use by other checks)"
+        elif isinstance(exc, (LookupError, ReadOnlyEscaped, StatementRefused)):
             text = str(exc)
         else:
             text = f"{type(exc).__name__}: {exc}"
@@ -333,9 +373,68 @@ def _still_read_only(conn: Connection) -> None:
             )
 
 
-def _is_transient(text: str) -> bool:
-    lower = text.lower()
-    return any(marker in lower for marker in TRANSIENT)
+def is_transient(exc: BaseException, url: URL | None = None) -> bool:
+    """Whether a failure to connect is worth retrying. By the SQLSTATE when the driver gives
+    one (class 08, 53300, 57P01-57P03); by SQLite's result code (busy, locked); for a driver
+    error without either (psycopg2 at connect time), by looking at the server ourselves
+    (``_probe``): a host name that does not resolve is a typo, never retried; a server that
+    cannot be reached (refused, reset, unreachable, silent) may come back."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    orig: BaseException = exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return isinstance(code, int) and code & 0xFF in TRANSIENT_SQLITE_CODES
+    state = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    if isinstance(state, str) and state:
+        return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
+    if not any(c.__name__ == "OperationalError" for c in type(orig).__mro__):
+        return False  # not the driver's connection failure: a bug, a bad URL, a pool timeout
+    verdict = _probe(url)
+    if verdict is not None:
+        return verdict
+    text = str(orig).lower()
+    return any(marker in text for marker in TRANSIENT_LAST_RESORT)
+
+
+DEFAULT_PORTS = {"postgresql": 5432, "redshift": 5439, "mysql": 3306, "mariadb": 3306}
+
+
+def _probe(url: URL | None) -> bool | None:
+    """After a failed connection without a SQLSTATE, whether it is transient, by trying the
+    server's address ourselves: True when no TCP connection can be opened (refused,
+    unreachable, no answer) or the resolver itself failed (EAI_AGAIN); False when the host name
+    does not exist (a typo); None when the server accepts a TCP connection (the failure was in
+    the session: see ``TRANSIENT_LAST_RESORT``) or cannot be probed (Unix socket, several
+    hosts, an unknown dialect's port)."""
+    import socket
+
+    if url is None or not url.host or "," in url.host or url.host.startswith("/"):
+        return None
+    if "host" in url.query or "hostaddr" in url.query:
+        return None
+    port = url.port or DEFAULT_PORTS.get(url.get_backend_name())
+    if port is None:
+        return None
+    try:
+        infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return exc.errno == socket.EAI_AGAIN  # the resolver failed, not the name
+    except OSError:
+        return None
+    for family, kind, proto, _, address in infos:
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(PROBE_TIMEOUT)
+                sock.connect(address)
+        except OSError:
+            continue
+        return None  # the server listens: the failure was not at the socket level
+    return True
 
 
 def _cancel(dbapi_conn: Any) -> None:
@@ -347,6 +446,11 @@ def _cancel(dbapi_conn: Any) -> None:
             dbapi_conn.interrupt()
     except Exception:  # the query may have just finished; nothing to cancel
         pass
+
+
+def error_result(check: Check, message: str) -> CheckResult:
+    """The ``error`` result of a check that was not evaluated (interrupted, no history)."""
+    return _result(check, Status.ERROR, None, message, message, 0.0, None, None)
 
 
 def _result(

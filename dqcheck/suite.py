@@ -12,10 +12,11 @@ from typing import Any
 
 from dqcheck import fields as f
 from dqcheck.checks import REGISTRY, Check
-from dqcheck.checks.base import variables_in
+from dqcheck.config import CONFIG_NAMES
 from dqcheck.errors import ConfigError, Problem, short
-from dqcheck.results import Bounds, Status
-from dqcheck.yamlio import LineDict, YamlError, load_yaml
+from dqcheck.results import Bounds, Status, plain
+from dqcheck.sql import variables_in
+from dqcheck.yamlio import LineDict, YamlError, load_yaml, read_limited
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 VAR_NAME = re.compile(r"\w+")
@@ -50,8 +51,10 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
                 p
                 for p in path.rglob("*")
                 if p.suffix in (".yml", ".yaml")
+                and p.name not in CONFIG_NAMES
                 and p.is_file()
-                and not any(part.startswith(".") for part in p.parts[-1:])
+                # hidden files and folders below the one given (.git, .venv, .dqcheck)
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not files:
                 problems.append(Problem("no *.yml or *.yaml suite files in this folder", str(path)))
@@ -95,10 +98,7 @@ def load_suites(
     problems: list[Problem] = []
     for path in discover(paths):
         try:
-            data = path.read_bytes()
-            if len(data) > MAX_FILE_BYTES:
-                raise ValueError(f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
-            text = data.decode("utf-8")
+            text = read_limited(path, MAX_FILE_BYTES).decode("utf-8")
         except (OSError, ValueError) as exc:
             reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
             problems.append(Problem(f"cannot read the file: {reason}", str(path)))
@@ -372,7 +372,7 @@ def _field(p: _Problems, raw: LineDict, key: str, parse: f.Parser, who: str) -> 
 def _bounds(
     p: _Problems, cls: type[Check], raw: LineDict, lines: LineDict, who: str, prefix: str
 ) -> Bounds:
-    values: dict[str, float] = {}
+    values: dict[str, Any] = {}
     for key, spec in cls.bound_keys.items():
         if key in raw:
             try:
@@ -382,7 +382,7 @@ def _bounds(
     bounds = Bounds(**values)
     if bounds.min is not None and bounds.max is not None and bounds.min > bounds.max:
         p.add(
-            f"min {bounds.min:g} is greater than max {bounds.max:g}",
+            f"min {plain(bounds.min)} is greater than max {plain(bounds.max)}",
             lines.line,
             who,
             prefix + "min",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -105,3 +106,18 @@ def load_yaml(text: str) -> Any:
     if len(docs) > 1:
         raise YamlError("expected one YAML document, found several")
     return docs[0] if docs else None
+
+
+def read_limited(path: Path, limit: int, what: str = "a suite file") -> bytes:
+    """The bytes of ``path``; ValueError when it is larger than ``limit``. The size is checked
+    before reading, and no more than ``limit + 1`` bytes are ever read (a file that grows
+    meanwhile, or a pipe), so a huge file costs no memory."""
+    too_big = f"file is larger than {limit // 1024 // 1024} MiB, the limit of {what}"
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(f"{too_big} ({size} bytes)")
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(too_big)
+    return data

@@ -132,3 +132,58 @@ def test_a_history_that_cannot_be_written_leaves_the_exit_code(pg_db: str, tmp_p
     broken = "postgresql://nobody@127.0.0.1:1/nowhere"
     result = invoke(["run", str(suite), "--url", pg_db, "--history", broken], 0)
     assert "could not write the history" in result.stderr
+
+
+def test_an_unreachable_history_is_the_error_of_the_change_checks(
+    shop: tuple[str, Path, str],
+) -> None:
+    """Refused at once: the change checks end in error, the other checks still run, exit 3;
+    the run does not wait for the history a second time to write it."""
+    db, suite, _ = shop
+    broken = "postgresql://nobody@127.0.0.1:1/nowhere"
+    checks = run(db, suite, broken, 3)
+    assert checks["rows"]["status"] == "pass"
+    for name in ("rows_change", "amount_change"):
+        assert checks[name]["status"] == "error"
+        assert str(checks[name]["message"]).startswith("cannot read the history"), checks[name]
+
+
+def test_history_connections_are_bounded(pg_db: str) -> None:
+    """A connect timeout on every history engine, and a statement timeout on PostgreSQL."""
+    from dqcheck.monitor.history import CONNECT_TIMEOUT, STATEMENT_TIMEOUT, History
+
+    store = History(pg_db)
+    try:
+        with store.engine.connect() as conn:
+            shown = conn.exec_driver_sql("SHOW statement_timeout").scalar()
+            assert shown == f"{STATEMENT_TIMEOUT}s"
+            params = conn.connection.dbapi_connection.get_dsn_parameters()  # type: ignore[union-attr]
+            assert params["connect_timeout"] == str(CONNECT_TIMEOUT)
+    finally:
+        store.close()
+    own = History(pg_db + "?connect_timeout=3")
+    try:
+        with own.engine.connect() as conn:
+            params = conn.connection.dbapi_connection.get_dsn_parameters()  # type: ignore[union-attr]
+            assert params["connect_timeout"] == "3", "a timeout in the URL wins"
+    finally:
+        own.close()
+
+
+def test_an_in_memory_history_is_one_database(tmp_path: Path) -> None:
+    """Every operation of a History runs on one thread: a SQLite ``:memory:`` history keeps
+    what was appended."""
+    from datetime import datetime, timezone
+
+    from dqcheck.monitor.history import History
+    from dqcheck.results import CheckResult, RunResult, Status
+
+    now = datetime.now(timezone.utc)
+    store = History("sqlite://")
+    try:
+        store.append(
+            RunResult([CheckResult("s", "c", "change", None, Status.PASS, measure=7)], now, now)
+        )
+        assert store.last_measures([("s", "c")]) == {("s", "c"): 7.0}
+    finally:
+        store.close()

@@ -1,30 +1,66 @@
 """The history store (SPEC section 6): every run appends its results to ``dqcheck_results``;
-``change`` checks compare against the last stored measurement; ``dqcheck history`` reads it."""
+``change`` checks compare against the last stored measurement; ``dqcheck history`` reads it.
+
+The history never hangs a run: its connections have a connect timeout and (PostgreSQL) a
+statement timeout, and every operation runs on a worker thread the caller waits for with a
+deadline, so the calling thread stays free to handle SIGTERM/SIGINT and gives up on a database
+that accepted the connection and then went silent.
+"""
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from dqcheck.connections import mask, normalize_url, register_secrets
+from dqcheck.connections import POSTGRES_FAMILY, normalize_url
 from dqcheck.errors import ConfigError, EvaluationError, Problem
+from dqcheck.secrets import mask, register_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Engine
 
+    from dqcheck.checks.base import Check
+    from dqcheck.config import ProjectConfig
     from dqcheck.results import RunResult
 
 TABLE = "dqcheck_results"
+#: Seconds to establish a connection to the history database.
+CONNECT_TIMEOUT = 10
+#: Seconds one statement on the history database may run (PostgreSQL ``statement_timeout``).
+STATEMENT_TIMEOUT = 30
+#: Seconds one history operation (a read, or the write of a run) may take in all, however the
+#: database behaves: its connection, a couple of statements, and a margin.
+DEADLINE = CONNECT_TIMEOUT + STATEMENT_TIMEOUT + 10
+
+T = TypeVar("T")
 
 
-def history_url(sections: Mapping[str, Any], flag: str | None) -> str | None:
-    """``--history URL``, else ``history: {url: ...}`` in the project config, else None."""
+def check_url(url: str, source: str = "--history") -> str:
+    """``url`` normalized, or a ConfigError naming ``source`` when it is not a database URL
+    (checked before any query, not when the history is first used)."""
+    from dqcheck.connections import validate_url
+
+    normalized = normalize_url(url)
+    validate_url(normalized, source)
+    return normalized
+
+
+def history_url(config: ProjectConfig | Mapping[str, Any], flag: str | None) -> str | None:
+    """``--history URL``, else ``history: {url: ...}`` in the project config, else None. A
+    relative SQLite path in the config is relative to the config file's folder."""
     if flag:
+        check_url(flag, "--history")
         return flag
-    raw = sections.get("history")
+    from dqcheck.config import ProjectConfig
+
+    project = config if isinstance(config, ProjectConfig) else ProjectConfig(sections=dict(config))
+    raw = project.sections.get("history")
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or set(raw) != {"url"} or not isinstance(raw["url"], str):
@@ -32,11 +68,26 @@ def history_url(sections: Mapping[str, Any], flag: str | None) -> str | None:
     from dqcheck.config import expand_env
 
     try:
-        return expand_env(raw["url"])
+        url = expand_env(raw["url"])
     except KeyError as exc:
         raise ConfigError(
             [Problem(f"environment variable {exc.args[0]} is not set", field="history.url")]
         ) from None
+    check_url(url, "history.url")
+    return _relative_to(project, url)
+
+
+def _relative_to(project: ProjectConfig, url: str) -> str:
+    """A SQLite file URL whose path is relative, made absolute from the config's folder."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(normalize_url(url))
+    database = u.database or ""
+    if u.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).is_absolute() or project.file is None:
+        return url
+    return u.set(database=project.path(database)).render_as_string(hide_password=False)
 
 
 class History:
@@ -51,11 +102,19 @@ class History:
         u = make_url(self.url)
         if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(u)
+        self.engine: Engine = create_engine(u, **_engine_options(u))
+        if u.get_backend_name() in POSTGRES_FAMILY:
+            _bound_statements(self.engine)
         self.table = _table()
+        self._worker = _Worker()
 
     def close(self) -> None:
+        self._worker.stop()
         self.engine.dispose()
+
+    def _bounded(self, what: str, fn: Callable[[], T]) -> T:
+        """``fn()`` on the history's worker thread, waited for at most DEADLINE seconds."""
+        return self._worker.call(what, fn, DEADLINE)
 
     def _exists(self) -> bool:
         from sqlalchemy import inspect
@@ -70,9 +129,10 @@ class History:
         if not wanted:
             return {}
         t = self.table
-        try:
+
+        def read() -> list[Any]:
             if not self._exists():
-                return {}
+                return []
             latest = (
                 select(t.c.suite, t.c.check_name, func.max(t.c.id).label("id"))
                 .where(t.c.measure.is_not(None))
@@ -83,9 +143,9 @@ class History:
                 latest, t.c.id == latest.c.id
             )
             with self.engine.connect() as conn:
-                rows = conn.execute(stmt).all()
-        except Exception as exc:
-            raise EvaluationError(mask(f"cannot read the history: {_first_line(exc)}")) from None
+                return list(conn.execute(stmt).all())
+
+        rows = self._bounded("cannot read the history", read)
         return {(r[0], r[1]): float(r[2]) for r in rows if (r[0], r[1]) in wanted}
 
     def append(self, result: RunResult) -> None:
@@ -108,9 +168,13 @@ class History:
         run_id = rows[0]["run_id"] if rows else ""
         for row in rows:
             row["run_id"] = run_id
-        self.table.metadata.create_all(self.engine, checkfirst=True)
-        with self.engine.begin() as conn:
-            conn.execute(self.table.insert(), rows)
+
+        def write() -> None:
+            self.table.metadata.create_all(self.engine, checkfirst=True)
+            with self.engine.begin() as conn:
+                conn.execute(self.table.insert(), rows)
+
+        self._bounded("could not write the history", write)
 
     def recent(
         self, check: str | None = None, suite: str | None = None, limit: int = 20
@@ -118,7 +182,8 @@ class History:
         from sqlalchemy import select
 
         t = self.table
-        try:
+
+        def read() -> list[dict[str, Any]]:
             if not self._exists():
                 return []
             stmt = select(t).order_by(t.c.id.desc()).limit(limit)
@@ -127,9 +192,9 @@ class History:
             if suite:
                 stmt = stmt.where(t.c.suite == suite)
             with self.engine.connect() as conn:
-                rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        except Exception as exc:
-            raise EvaluationError(mask(f"cannot read the history: {_first_line(exc)}")) from None
+                return [dict(r) for r in conn.execute(stmt).mappings()]
+
+        rows = self._bounded("cannot read the history", read)
         for row in rows:
             row["started_at"] = str(row["started_at"])
         return rows
@@ -157,9 +222,17 @@ def _table() -> Table:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A stored number: finite, or None (a NaN, an infinity, an integer past float range)."""
+    import math
+    from decimal import Decimal
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -168,3 +241,125 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
     lines = text.strip().splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+def _engine_options(u: Any) -> dict[str, Any]:
+    """A connect timeout in the driver's own terms (a timeout already in the URL wins)."""
+    backend, driver = u.get_backend_name(), u.get_driver_name()
+    if backend == "sqlite":
+        # sqlite3's busy timeout: how long to wait for another writer's lock
+        return {"connect_args": {"timeout": CONNECT_TIMEOUT}}
+    name = {"pg8000": "timeout", "asyncpg": "timeout"}.get(driver, "connect_timeout")
+    if backend in ("mssql",) and driver == "pyodbc":
+        name = "timeout"
+    if backend in (*POSTGRES_FAMILY, "mysql", "mariadb", "mssql") and name not in u.query:
+        return {"connect_args": {name: CONNECT_TIMEOUT}}
+    return {}
+
+
+def _bound_statements(engine: Engine) -> None:
+    """Every PostgreSQL connection of the history gets a ``statement_timeout`` (a SET, not the
+    ``options`` startup parameter: pgbouncer and Redshift refuse that)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _statement_timeout(dbapi_conn: Any, _record: Any) -> None:
+        autocommit = getattr(dbapi_conn, "autocommit", None)
+        if autocommit is not None:
+            dbapi_conn.autocommit = True  # no transaction left open around the SET
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT * 1000}")
+            finally:
+                cur.close()
+        finally:
+            if autocommit is not None:
+                dbapi_conn.autocommit = autocommit
+
+
+class _Worker:
+    """One daemon thread that runs the history's operations in turn (one thread, so that a
+    SQLite ``:memory:`` history is one database). The caller waits with a deadline; a thread
+    stuck in a driver past it is abandoned (a daemon never holds up the exit), and its name
+    starting with ``dqcheck`` tells the CLI to exit at once on a signal."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+
+    def call(self, what: str, fn: Callable[[], T], deadline: float) -> T:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="dqcheck-history", daemon=True)
+            self._thread.start()
+        future: Future[T] = Future()
+        self._jobs.put((fn, future))
+        # Waiting on a lock with a timeout: a signal handler still runs in this thread.
+        done, _ = wait([future], timeout=deadline)
+        if not done:
+            raise EvaluationError(
+                f"{what}: no answer from the history database within {deadline:g}s"
+            )
+        try:
+            return future.result()
+        except Exception as exc:
+            raise EvaluationError(mask(f"{what}: {_first_line(exc)}")) from None
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # handed to the waiting caller
+                future.set_exception(exc)
+
+
+def load_previous(store: History | None, checks: Sequence[Check]) -> str | None:
+    """Give every ``change`` check the last stored measurement; the problem, if the history
+    cannot be read (the checks that need it then end in ``error``)."""
+    from dqcheck.checks.change import Change
+
+    needing = [c for c in checks if c.needs_history]
+    if store is None or not needing:
+        return None
+    try:
+        previous = store.last_measures((c.suite, c.name) for c in needing)
+    except EvaluationError as exc:
+        return str(exc)
+    for check in needing:
+        if isinstance(check, Change):
+            check.previous = previous.get((check.suite, check.name))
+    return None
+
+
+def record(store: History, result: RunResult, read_problem: str | None) -> None:
+    """Append the run to the history; a failure is logged and never changes the outcome."""
+    import logging
+
+    log = logging.getLogger("dqcheck")
+    try:
+        if read_problem is not None:  # unreachable minutes ago: no second wait for it
+            log.error(
+                mask(f"could not write the history: it could not be read ({read_problem})"),
+                extra={"dq": {"event": "history_failed"}},
+            )
+        elif result.interrupted is None:  # a cut-short run is no baseline for the next one
+            store.append(result)
+    except EvaluationError as exc:
+        log.error(mask(str(exc)), extra={"dq": {"event": "history_failed"}})
+    except Exception as exc:
+        log.error(
+            mask(f"could not write the history: {type(exc).__name__}: {exc}"),
+            extra={"dq": {"event": "history_failed"}},
+        )
