@@ -49,6 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check dqcheck tests demo bench examples
 	$(BIN)/ruff format --check dqcheck tests demo bench examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,59 +1,89 @@
-"""The Python API: what the CLI, an Airflow operator or a test calls.
+"""The Python API, dqcheck's one door: what the CLI, an Airflow operator or a test calls.
 
-suites = load_suites(["checks/"], {"ds": "2026-11-30"})
-result = run(plan(suites), url="postgresql://user@host/db")
-result.exit_code  # 0, 1 or 3
+result = run(["checks/"], url="postgresql://user@host/db", variables={"ds": "2026-11-30"},
+             monitoring=Monitoring(notify=["slack://..."]), sla="15m")
+result.exit_code  # 0, 1 or 3; result.sla_missed
+
+``run`` does everything ``dqcheck run`` does: it loads and validates the suites and the project
+config (every problem is a ConfigError before any query), resolves the connections, plans once
+(scans shared by resolved database), runs, writes the history, monitors (logs, alerts, statsd,
+Prometheus) and judges the SLA. Database problems never raise: they become ``error`` results.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import threading
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import Check
-from dqcheck.config import ProjectConfig
-from dqcheck.connections import create_engine
-from dqcheck.errors import ConfigError, EvaluationError, Problem
+from dqcheck.errors import ConfigError, Problem
 from dqcheck.plan import Plan, make_plan
+from dqcheck.preflight import (
+    Config,
+    Monitoring,
+    Prepared,
+    Target,
+    load_suites,
+    prepare,
+    prepare_has_rows,
+    project_config,
+    resolve_connections,
+    select_checks,
+    suites_and_checks,
+)
 from dqcheck.results import CheckResult, RunResult
-from dqcheck.suite import Suite
-from dqcheck.suite import load_suites as _load_suites
+from dqcheck.secrets import mask
+from dqcheck.suite import Suite, parse_vars
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from dqcheck.monitor.history import History
 
-    from dqcheck.history import History
+__all__ = [
+    "CheckResult",
+    "DryRun",
+    "Monitoring",
+    "Prepared",
+    "RunResult",
+    "dry_run",
+    "has_rows",
+    "history",
+    "init_suite",
+    "json_schema",
+    "list_checks",
+    "load_suites",
+    "mask",
+    "parse_vars",
+    "ping",
+    "plan",
+    "prepare",
+    "prepare_has_rows",
+    "run",
+    "select_checks",
+]
 
-__all__ = ["load_suites", "plan", "run", "select_checks"]
+
+@dataclass(frozen=True)
+class PlannedQuery:
+    description: str
+    answers: list[str]
+    params: dict[str, Any]
+    sql: str | None
 
 
-def load_suites(
-    paths: Iterable[str | Path], variables: Mapping[str, str] | None = None
-) -> list[Suite]:
-    """Load and validate suites from files or folders; raises ConfigError listing every problem."""
-    return _load_suites(paths, variables)
+@dataclass(frozen=True)
+class DryRun:
+    """What ``run`` would send, without connecting: the SQL of each query, for ``dialect``."""
+
+    dialect: str
+    checks: int
+    queries: list[PlannedQuery]
 
 
-def select_checks(
-    suites: Sequence[Suite], select: Sequence[str] = (), tags: Sequence[str] = ()
-) -> list[Check]:
-    """Checks matching any ``select`` glob (on ``suite.name`` or ``name``) and any ``tag``."""
-    out = []
-    for suite in suites:
-        for check in suite.checks:
-            if select and not any(
-                fnmatch.fnmatchcase(check.id, p) or fnmatch.fnmatchcase(check.name, p)
-                for p in select
-            ):
-                continue
-            if tags and not set(tags) & set(check.tags):
-                continue
-            out.append(check)
-    return out
+# -- suites and checks ----------------------------------------------------------------------------
 
 
 def plan(
@@ -66,114 +96,248 @@ def plan(
     return make_plan(checks)
 
 
+def list_checks(
+    paths: Iterable[str | Path],
+    variables: Mapping[str, str] | Sequence[str] | None = None,
+    select: Sequence[str] = (),
+    tags: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """One record per selected check: suite, name, type, table, tags."""
+    return [
+        {
+            "suite": c.suite,
+            "name": c.name,
+            "type": c.type,
+            "table": str(c.table) if c.table else None,
+            "tags": list(c.tags),
+        }
+        for c in select_checks(load_suites(paths, variables), select, tags)
+    ]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the suite format (for editor completion)."""
+    from dqcheck.jsonschema import suite_schema
+
+    return suite_schema()
+
+
+def dry_run(
+    target: Target,
+    *,
+    variables: Mapping[str, str] | Sequence[str] | None = None,
+    select: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    url: str | None = None,
+    conn_id: str | None = None,
+    config: Config = None,
+) -> DryRun:
+    """The SQL a run would send, grouped by query; nothing connects. With one connection for
+    every suite (``url``, ``conn_id`` or env ``DQCHECK_URL``) scans are shared across suites."""
+    import os
+
+    from dqcheck.engines import dialect_of
+
+    _, checks = suites_and_checks(target, variables, select, tags)
+    url = url or os.environ.get("DQCHECK_URL")
+    the_plan = make_plan(checks, lambda c: None) if (url or conn_id) else make_plan(checks)
+    dialect = dialect_of(url) if url else None
+    return DryRun(
+        dialect.name if dialect is not None else "postgresql",
+        len(the_plan.checks),
+        [
+            PlannedQuery(
+                q.describe(), [c.id for c in q.checks], q.params(dialect), q.render(dialect)
+            )
+            for q in the_plan.queries
+        ],
+    )
+
+
+# -- running --------------------------------------------------------------------------------------
+
+
 def run(
-    the_plan: Plan,
+    target: Prepared | Target,
     url: str | None = None,
     *,
     conn_id: str | None = None,
-    config: ProjectConfig | None = None,
+    config: Config = None,
+    variables: Mapping[str, str] | Sequence[str] | None = None,
+    select: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    monitoring: Monitoring | None = None,
+    sla: str | float | None = None,
     jobs: int = 4,
-    timeout: float | None = 900.0,
+    timeout: str | float | None = 900.0,
     retries: int = 2,
     fail_on: Iterable[str] = ("fail",),
     on_result: Callable[[CheckResult], None] | None = None,
-    history: str | None = None,
 ) -> RunResult:
-    """Run a plan; every check ends pass, warn, fail or error.
+    """Run checks (suite paths, suites, checks, a plan or a ``Prepared``); every check ends
+    pass, warn, fail or error, and the result carries ``sla_missed``. A signal (an exception
+    that is not an ``Exception``, such as KeyboardInterrupt) ends the run as interrupted,
+    whenever it comes, with the queries in flight cancelled."""
+    from dqcheck.engines import Engines, check_timeouts
+    from dqcheck.monitor.history import History, load_previous, record
+    from dqcheck.monitor.run import Monitor
 
-    The connection of each check is resolved as SPEC section 3 says (``url`` or ``conn_id``,
-    env ``DQCHECK_URL``, the suite's ``connection:``); a connection that cannot be resolved is a
-    ConfigError raised before any query. Database problems never raise: they become ``error``
-    results.
-    """
-    from dqcheck.connections import Resolver
-    from dqcheck.runner import REFERENCE, Interrupted, Runner
-
-    resolver = Resolver(url, conn_id, config)
-    resolved = {name: resolver.resolve(name) for name in {c.connection for c in the_plan.checks}}
-    # A reference in another database is named explicitly: --url does not override it.
-    for other in {c.other_connection for c in the_plan.checks} - {None}:
-        assert other is not None
-        resolved[REFERENCE + other] = resolver.lookup(other, "to.connection")
-    store = _history_for(the_plan, history)
-    # Suites naming different connections that resolve to one database share their scans.
-    the_plan = make_plan(the_plan.checks, lambda c: resolved[c.connection].url)
-    engines: dict[str, Engine | EvaluationError] = {}
-    lock = threading.Lock()
-
-    def engine_for(name: str | None) -> Engine:
-        target = resolved[name].url
-        with lock:
-            if target not in engines:
-                try:
-                    engines[target] = create_engine(target, pool_size=max(1, jobs))
-                except EvaluationError as exc:
-                    engines[target] = exc
-            engine = engines[target]
-        if isinstance(engine, EvaluationError):
-            raise engine
-        return engine
-
-    started = datetime.now(timezone.utc)
-    interrupted: str | None = None
-    runner = Runner(engine_for, jobs=jobs, timeout=timeout, retries=retries)
+    if not isinstance(target, Prepared):
+        target = prepare(
+            target,
+            variables=variables,
+            select=select,
+            tags=tags,
+            url=url,
+            conn_id=conn_id,
+            config=config,
+            monitoring=monitoring,
+            sla=sla,
+        )
+    elif not target.resolved:
+        resolve_connections(target, url, conn_id)
+    urls = {k: r.url for k, r in target.resolved.items()}
+    seconds = check_timeouts(timeout, target.plan.checks, urls)
+    store = History(target.history_url) if target.history_url else None
+    monitor = Monitor(target.settings, log_configured=target.log_configured)
     try:
-        results = runner.run(the_plan, on_result)
-    except Interrupted as exc:
-        results, interrupted = exc.results, exc.reason
+        monitor.start(target.plan)
+
+        def each(r: CheckResult) -> None:
+            for callback in (monitor.on_result, on_result):
+                if callback is not None:
+                    with contextlib.suppress(Exception):  # a callback never breaks a run
+                        callback(r)
+
+        started = datetime.now(timezone.utc)
+        results, interrupted, read_problem = _execute(
+            target, store, Engines(urls, jobs), each, jobs, seconds, retries, load_previous
+        )
+        finished = datetime.now(timezone.utc)
+        sla = target.settings.sla
+        shown = sorted({r.masked for r in target.resolved.values()})
+        result = RunResult(
+            checks=results,
+            started_at=started,
+            finished_at=finished,
+            connection=", ".join(shown) if shown else None,
+            fail_on=frozenset(fail_on),
+            sla_missed=sla is not None and (finished - started).total_seconds() > sla,
+            interrupted=interrupted,
+        )
+        if store is not None:
+            record(store, result, read_problem)
+        monitor.finish(result)
     finally:
-        for engine in engines.values():
-            if not isinstance(engine, EvaluationError):
-                engine.dispose()
-    shown = sorted({r.masked for r in resolved.values()})
-    result = RunResult(
-        checks=results,
-        started_at=started,
-        finished_at=datetime.now(timezone.utc),
-        connection=", ".join(shown) if shown else None,
-        fail_on=frozenset(fail_on),
-        interrupted=interrupted,
-    )
-    if store is not None:
-        try:
-            if interrupted is None:  # a cut-short run is no baseline for the next one
-                store.append(result)
-        except Exception as exc:  # the history never changes the run's outcome
-            import logging
-
-            from dqcheck.connections import mask
-
-            logging.getLogger("dqcheck").error(
-                mask(f"could not write the history: {type(exc).__name__}: {exc}"),
-                extra={"dq": {"event": "history_failed"}},
-            )
-        finally:
+        monitor.close()
+        if store is not None:
             store.close()
     return result
 
 
-def _history_for(the_plan: Plan, url: str | None) -> History | None:
-    """The history store, with the last measurement of every ``change`` check loaded; a
-    ``change`` check without a history is a configuration error, before any query."""
-    from dqcheck.history import History
+def _execute(
+    target: Prepared,
+    store: History | None,
+    engines: Any,
+    each: Callable[[CheckResult], None],
+    jobs: int,
+    timeout: float | None,
+    retries: int,
+    load_previous: Callable[..., str | None],
+) -> tuple[list[CheckResult], str | None, str | None]:
+    """The checks' results, the signal that interrupted the run (if any), and the history's
+    problem (if it could not be read: the checks needing it end in ``error``)."""
+    from dqcheck.runner import Interrupted, Runner, error_result
 
-    needing = [c for c in the_plan.checks if c.needs_history]
-    if url is None:
-        if needing:
-            raise ConfigError(
-                [
-                    Problem(
-                        "a change check compares with the last stored run: configure the "
-                        "history (history: {url: ...} in dqcheck.yml, or --history URL)",
-                        needing[0].file,
-                        needing[0].line,
-                        needing[0].name,
-                    )
-                ]
-            )
-        return None
-    store = History(url)
-    previous = store.last_measures((c.suite, c.name) for c in needing)
-    for check in needing:
-        check.previous = previous.get((check.suite, check.name))  # type: ignore[attr-defined]
-    return store
+    the_plan = target.plan
+    done: dict[str, CheckResult] = {}
+    interrupted: str | None = None
+    read_problem: str | None = None
+    try:
+        # Read on the history's own thread with a deadline: this thread stays free for a signal.
+        read_problem = load_previous(store, the_plan.checks)
+        rest = the_plan
+        if read_problem is not None:
+            for check in the_plan.checks:
+                if check.needs_history:
+                    done[check.id] = error_result(check, read_problem)
+                    each(done[check.id])
+            left = [c for c in the_plan.checks if c.id not in done]
+            rest = make_plan(left, lambda c: target.resolved[str(c.connection)].url)
+        runner = Runner(engines.engine_for, jobs=jobs, timeout=timeout, retries=retries)
+        try:
+            for r in runner.run(rest, each):
+                done[r.id] = r
+        except Interrupted as exc:
+            interrupted = exc.reason
+            for r in exc.results:
+                done.setdefault(r.id, r)
+    except BaseException as exc:
+        if isinstance(exc, (Exception, SystemExit, GeneratorExit)):
+            raise
+        # SIGTERM/SIGINT outside the runner's queries: still a report of what is known
+        interrupted = getattr(exc, "reason", None) or type(exc).__name__
+    finally:
+        engines.dispose()
+    results = [done.get(c.id) or error_result(c, "interrupted") for c in the_plan.checks]
+    return results, interrupted, read_problem
+
+
+def has_rows(table: str, **options: Any) -> RunResult:
+    """``dqcheck has-rows``: fail unless ``table`` has at least ``minimum`` rows; monitoring,
+    history and SLA as ``run``."""
+    keys = ("where", "minimum", "variables", "url", "conn_id", "config", "monitoring", "sla")
+    prepared = prepare_has_rows(table, **{k: options.pop(k) for k in keys if k in options})
+    return run(prepared, **options)
+
+
+# -- the other commands ---------------------------------------------------------------------------
+
+
+def ping(url: str | None = None, *, conn_id: str | None = None, config: Config = None) -> str:
+    """Connect with the resolved connection; one line naming server, version and round trip."""
+    from dqcheck.connections import Resolver
+    from dqcheck.ping import ping as _ping
+
+    return _ping(Resolver(url, conn_id, project_config(config)))
+
+
+def init_suite(
+    table: str, url: str | None = None, *, conn_id: str | None = None, config: Config = None
+) -> str:
+    """A starter suite for ``table`` (YAML text), from its columns and constraints."""
+    from dqcheck.connections import Resolver
+    from dqcheck.fields import FieldError, table_ref
+    from dqcheck.init import starter_suite
+
+    try:
+        table_ref(table)
+    except FieldError as exc:
+        raise ConfigError([Problem(str(exc), field="--table")]) from None
+    return starter_suite(Resolver(url, conn_id, project_config(config)), table)
+
+
+def history(
+    *,
+    check: str | None = None,
+    suite: str | None = None,
+    limit: int = 20,
+    url: str | None = None,
+    config: Config = None,
+) -> list[dict[str, Any]]:
+    """Recent results from the history store, newest first."""
+    from dqcheck.monitor.history import History, history_url
+
+    store_url = history_url(project_config(config), url)
+    if store_url is None:
+        raise ConfigError(
+            [Problem("no history configured: history: {url: ...} in dqcheck.yml, or --history")]
+        )
+    from dqcheck.results import json_safe
+
+    store = History(store_url)
+    try:
+        rows: list[dict[str, Any]] = json_safe(store.recent(check, suite, limit))
+        return rows
+    finally:
+        store.close()

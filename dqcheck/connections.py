@@ -1,23 +1,27 @@
-"""Connections: which URL a run uses, engines made read-only, and secrets masked."""
+"""Connections: which URL a run uses (SPEC section 3): ``--url``/``--conn-id``, env
+``DQCHECK_URL``, the suite's ``connection:`` id looked up as an Airflow connection or in the
+project config. Engines are made in ``dqcheck.engines``; masking lives in ``dqcheck.secrets``."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dqcheck.config import ProjectConfig
-from dqcheck.errors import ConfigError, EvaluationError, Problem
+from dqcheck.errors import ConfigError, Problem
+from dqcheck.secrets import (
+    describe_url,
+    extra_secrets,
+    mask_text,
+    mask_url,
+    register_secret,
+    register_secrets,
+)
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-MASK = "***"
 POSTGRES_FAMILY = ("postgresql", "redshift")
 
 
@@ -203,6 +207,12 @@ def _airflow_url(
 ) -> str:
     from sqlalchemy.engine import URL
 
+    # the secrets of ``extra`` (sslpassword, private keys…) are masked even where the URL
+    # does not carry them
+    for secret in extra_secrets(extra):
+        register_secret(secret)
+    if password:
+        register_secret(str(password))
     kind = conn_type.lower().replace("-", "_")
     if kind in ("postgres", "postgresql"):
         driver = "postgresql+psycopg2"
@@ -263,106 +273,42 @@ def normalize_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+#: What to install for a URL scheme whose dialect or driver is missing.
+INSTALL = {
+    "redshift": "pip install 'dqcheck[redshift]'",
+    "snowflake": "pip install snowflake-sqlalchemy",
+    "bigquery": "pip install sqlalchemy-bigquery",
+    "trino": "pip install trino",
+    "databricks": "pip install databricks-sql-connector",
+    "duckdb": "pip install duckdb-engine",
+    "mysql": "pip install pymysql (mysql+pymysql://...)",
+    "mariadb": "pip install pymysql (mariadb+pymysql://...)",
+    "mssql": "pip install pyodbc",
+    "oracle": "pip install oracledb",
+}
+
+
 def validate_url(url: str, source: str = "--url") -> None:
+    """A ConfigError (exit 2, before any query) unless ``url`` is a database URL whose
+    SQLAlchemy dialect and driver are installed; the message names what to install."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(url).get_dialect()
+        u = make_url(url)
+        dialect = u.get_dialect()
+    except NoSuchModuleError:  # a subclass of ArgumentError
+        raise ConfigError([Problem(f"{source}: {_missing(url, 'dialect')}")]) from None
     except (ArgumentError, ValueError):
-        raise ConfigError([Problem(f"{source}: not a database URL: {mask_url(url)}")]) from None
-    except NoSuchModuleError as exc:
-        raise ConfigError([Problem(f"{source}: {mask(str(exc))}")]) from None
-
-
-def mask_url(url: str) -> str:
-    """``postgresql://user:***@host/db``: the URL without its password."""
-    from sqlalchemy.engine import make_url
-
+        raise ConfigError([Problem(f"{source}: not a database URL: {describe_url(url)}")]) from None
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"://([^:/@]*):.*@", rf"://\1:{MASK}@", url)
+        dialect.import_dbapi()
+    except ImportError:
+        raise ConfigError([Problem(f"{source}: {_missing(url, 'driver')}")]) from None
 
 
-def secrets_of(url: str) -> list[str]:
-    """The strings to mask in anything printed: the password, raw and URL-encoded."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        password = make_url(url).password
-    except Exception:
-        m = re.search(r"://[^:/@]*:(.*)@", url)
-        password = m.group(1) if m else None
-    if not password:
-        return []
-    forms = {str(password), quote(str(password), safe=""), quote_plus(str(password))}
-    return sorted((s for s in forms if s), key=len, reverse=True)
-
-
-def mask_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
-
-
-_SECRETS: set[str] = set()
-
-
-def register_secrets(url: str) -> None:
-    """Remember the password of ``url`` so that ``mask`` hides it in anything printed."""
-    _SECRETS.update(secrets_of(url))
-
-
-def mask(text: str) -> str:
-    """``text`` with every password dqcheck has seen this process replaced by ``***``."""
-    return mask_text(text, _SECRETS) if _SECRETS else text
-
-
-def create_engine(url: str, pool_size: int = 4) -> Engine:
-    """An engine whose sessions cannot write: read-only PostgreSQL sessions, SQLite query_only."""
-    import sqlalchemy
-    from sqlalchemy import event
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    backend = u.get_backend_name()
-    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 0}
-    if backend in POSTGRES_FAMILY:
-        # Not the libpq `options` startup parameter: pgbouncer and Redshift refuse it.
-        kwargs["connect_args"] = {"connect_timeout": 10, "application_name": "dqcheck"}
-        # psycopg2 then opens every transaction with BEGIN READ ONLY (Redshift has it too).
-        kwargs["execution_options"] = {"postgresql_readonly": True}
-    elif backend == "sqlite":
-        database = u.database or ""
-        is_file = database and database != ":memory:" and not database.startswith("file:")
-        if is_file and not Path(database).is_file():
-            raise EvaluationError(f"SQLite database file not found: {database}")
-        if is_file:
-            # Opened read-only by SQLite itself: a check's `PRAGMA query_only = 0` cannot
-            # give the next check a writable connection.
-            target = quote(str(Path(database).resolve()))
-            u = u.set(database=f"file:{target}?mode=ro", query={**u.query, "uri": "true"})
-        kwargs = {}
-    engine = sqlalchemy.create_engine(u, **kwargs)
-    if backend == "postgresql":
-
-        @event.listens_for(engine, "connect")
-        def _read_only_session(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.autocommit = True  # one round trip: no BEGIN/COMMIT around the SET
-            try:
-                with dbapi_conn.cursor() as cur:
-                    cur.execute("SET default_transaction_read_only = on")
-            finally:
-                dbapi_conn.autocommit = False
-
-    if backend == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _query_only(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA query_only = ON")
-            cur.close()
-
-    return engine
+def _missing(url: str, what: str) -> str:
+    scheme = url.split(":", 1)[0]
+    backend = scheme.split("+", 1)[0].lower()
+    hint = INSTALL.get(backend, "install the SQLAlchemy dialect and driver for it")
+    return f"no SQLAlchemy {what} for {scheme}:// is installed: {hint}"

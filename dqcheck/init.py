@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dqcheck.connections import Resolver, create_engine, mask
+from dqcheck.connections import Resolver
+from dqcheck.engines import create_engine
 from dqcheck.errors import EvaluationError
 from dqcheck.fields import table_ref
+from dqcheck.secrets import mask
 
 _TIMESTAMP = re.compile(r"^(timestamp|datetime|date)", re.I)
 _FRESH_NAMES = ("updated_at", "modified_at", "loaded_at", "created_at", "inserted_at")

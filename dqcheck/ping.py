@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
-from dqcheck.connections import Resolver, create_engine, mask, mask_url
+from dqcheck.connections import Resolver
+from dqcheck.engines import create_engine
 from dqcheck.errors import EvaluationError
+from dqcheck.secrets import mask, mask_url
 
 
 def ping(resolver: Resolver) -> str:

@@ -148,7 +148,7 @@ def test_invoke_reraises_a_crash_instead_of_comparing_exit_codes(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom inside the library")
 
-    monkeypatch.setattr(dqcheck.api, "load_suites", boom)
+    monkeypatch.setattr(dqcheck.api, "prepare", boom)
     # without the re-raise, the CLI's catch-all would turn this into exit 3 and pass
     with pytest.raises(RuntimeError, match="boom inside the library"):
         invoke(["validate", str(shop)], 3)

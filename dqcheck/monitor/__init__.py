@@ -11,10 +11,14 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dqcheck.durations import parse_duration
 from dqcheck.errors import ConfigError, Problem, short
+
+if TYPE_CHECKING:
+    from dqcheck.config import ProjectConfig
+from dqcheck.secrets import register_secrets, register_webhook
 
 EVENTS = ("pass", "warn", "fail", "error", "sla_miss")
 DEFAULT_ON = ("fail", "error", "sla_miss")
@@ -79,10 +83,13 @@ def load_settings(
     file: str | None = None,
     lines: Mapping[str, int] | None = None,
     env: Mapping[str, str] | None = None,
+    config: ProjectConfig | None = None,
 ) -> Settings:
     """Settings from the config ``sections`` with ``flags`` overriding them.
 
-    Without statsd config, ``AIRFLOW__METRICS__STATSD_HOST``/``_PORT``/``_PREFIX`` are used,
+    Paths written in the config (textfile, log file) are relative to ``config``'s folder;
+    paths given as flags are relative to the current directory. Without statsd config,
+    ``AIRFLOW__METRICS__STATSD_HOST``/``_PORT``/``_PREFIX`` are used,
     so dqcheck's metrics land next to Airflow's.
     """
     import os
@@ -96,6 +103,10 @@ def load_settings(
 
     def problem(section: str, message: str) -> None:
         problems.append(Problem(message, file, lines.get(section), field=section))
+
+    def config_path(section: str, value: Any) -> Any:
+        value = expanded(section, value)
+        return config.path(value) if config is not None and isinstance(value, str) else value
 
     def expanded(section: str, value: Any) -> Any:
         if not isinstance(value, str):
@@ -137,6 +148,7 @@ def load_settings(
                     continue
                 settings.notify.append(NotifyTarget(expanded("notify", item["url"]), frozenset(on)))
     for target in settings.notify:
+        register_webhook(target.url)  # before anything can print it (an Apprise exception)
         if "://" not in target.url:
             problem(
                 "notify", "expected an Apprise URL such as slack://..., mailto://..., json://..."
@@ -179,9 +191,11 @@ def load_settings(
         problem("prometheus", "expected {textfile: PATH, pushgateway: URL}")
         raw_prom = {}
     settings.prometheus = PrometheusSettings(
-        flags.prometheus_textfile or expanded("prometheus", raw_prom.get("textfile")),
+        flags.prometheus_textfile or config_path("prometheus", raw_prom.get("textfile")),
         flags.pushgateway or expanded("prometheus", raw_prom.get("pushgateway")),
     )
+    if isinstance(settings.prometheus.pushgateway, str):
+        register_secrets(settings.prometheus.pushgateway)
     # log
     raw_log = sections.get("log", {})
     if not isinstance(raw_log, dict) or set(raw_log) - {"format", "file"}:
@@ -191,7 +205,9 @@ def load_settings(
     if log_format not in LOG_FORMATS:
         problem("log", f"format: expected json or text, got {short(log_format)}")
         log_format = "text"
-    settings.log = LogSettings(log_format, flags.log_file or expanded("log", raw_log.get("file")))
+    settings.log = LogSettings(
+        log_format, flags.log_file or config_path("log", raw_log.get("file"))
+    )
     for section, path in (
         ("--log-file" if flags.log_file else "log", settings.log.file),
         ("prometheus", settings.prometheus.textfile),

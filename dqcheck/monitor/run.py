@@ -1,4 +1,4 @@
-"""The monitor of one run: logs each event, then on finish checks the SLA and publishes the
+"""The monitor of one run: logs each event, then on finish logs an SLA miss and publishes the
 result to alerts, statsd and Prometheus. Nothing here changes the exit code or raises."""
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ class Monitor:
 
     def finish(self, result: RunResult) -> None:
         settings = self.settings
-        if settings.sla is not None and result.duration_seconds > settings.sla:
-            result.sla_missed = True
+        if result.sla_missed and settings.sla is not None:  # judged by dqcheck.api.run
             log.event(
                 "sla_miss",
                 f"the run took {result.duration_seconds:.1f}s, past its SLA of {settings.sla:g}s",
