@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dqcheck.errors import ConfigError, Problem, short
+from dqcheck.config_sections import check_sections
+from dqcheck.errors import ConfigError, Problem
+from dqcheck.validation import Problems, line_of, locator, type_name
 from dqcheck.yamlio import LineDict, YamlError, load_yaml, read_limited
 
 DEFAULT_FILE = "dqcheck.yml"
@@ -20,7 +22,6 @@ CONFIG_NAMES = ("dqcheck.yml", "dqcheck.yaml")
 MAX_CONFIG_BYTES = 1024 * 1024
 ENV_VAR = "DQCHECK_CONFIG"
 KNOWN_KEYS = ("connections", "notify", "statsd", "prometheus", "log", "history", "sla")
-SUPPORTED_KEYS = KNOWN_KEYS
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -70,9 +71,11 @@ class ProjectConfig:
     connections: Connections = field(default_factory=Connections)
     #: The file line of each connection id and section, for error messages.
     lines: dict[str, int] = field(default_factory=dict)
-    #: The monitoring sections (notify, statsd, prometheus, log, sla), validated by
-    #: ``dqcheck.monitor.load_settings``.
+    #: The monitoring and history sections (notify, statsd, prometheus, log, history, sla) as
+    #: read (mappings from the file are ``LineDict``, so their keys can be located), checked by
+    #: ``dqcheck.config_sections`` and turned into settings by ``dqcheck.monitor``.
     sections: dict[str, Any] = field(default_factory=dict)
+    #: The line of each section's key in the file.
     section_lines: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -139,67 +142,44 @@ def load_config(path: str | Path | None, *, explicit: bool) -> ProjectConfig:
         return ProjectConfig(file)
     if not isinstance(doc, LineDict):
         raise ConfigError([Problem("expected a mapping at the top of the config", file, 1)])
-    problems: list[Problem] = []
+    problems = Problems(file)
     config = ProjectConfig(file)
     config.connections = Connections(file=file, lines=config.lines)
+    problems.unknown_keys(doc, KNOWN_KEYS)
     for key in doc:
-        if key not in KNOWN_KEYS:
-            problems.append(
-                Problem(
-                    f"unknown key {short(key)} (known keys: {', '.join(KNOWN_KEYS)})",
-                    file,
-                    doc.line_of(key),
-                )
-            )
-        elif key not in SUPPORTED_KEYS:
-            problems.append(
-                Problem(
-                    f"'{key}' is not supported by this version of dqcheck yet",
-                    file,
-                    doc.line_of(key),
-                    field=key,
-                )
-            )
-        elif key != "connections":
+        if key in KNOWN_KEYS and key != "connections":
             config.sections[key] = doc[key]
             config.section_lines[key] = doc.line_of(key)
-    raw = doc.get("connections")
-    if raw is None:  # no section, or an empty one
-        raw = LineDict()
-        raw.key_lines = {}
-    elif not isinstance(raw, LineDict):
-        problems.append(
-            Problem(
-                "expected a mapping of connection id to {url: ...}",
-                file,
-                doc.line_of("connections"),
-                field="connections",
-            )
-        )
-        raw = LineDict()
-        raw.key_lines = {}
-    for conn_id, spec in raw.items():
-        line = raw.line_of(conn_id)
-        where = f"connections.{conn_id}"
-        if not isinstance(spec, dict) or not isinstance(spec.get("url"), str):
-            problems.append(Problem('expected {url: "..."}', file, line, field=where))
-            continue
-        extra = [k for k in spec if k != "url"]
-        if extra:
-            problems.append(
-                Problem(
-                    f"unknown key {short(extra[0])} (a connection has only 'url')",
-                    file,
-                    line,
-                    field=where,
-                )
-            )
-            continue
-        config.lines[str(conn_id)] = line
-        config.connections[str(conn_id)] = spec["url"]
-    if problems:
-        raise ConfigError(problems)
+    check_sections(problems, config.sections, config.section_lines)
+    if "connections" in doc:
+        _connections(problems, doc["connections"], doc.line_of("connections"), config)
+    problems.raise_if_any(by_line=True)  # every problem of the file at once, in file order
     return config
+
+
+def _connections(p: Problems, raw: Any, line: int, config: ProjectConfig) -> None:
+    """``connections: {ID: {url: ...}}`` into ``config.connections``; problems into ``p``."""
+    if raw is None:  # an empty section
+        return
+    if not isinstance(raw, Mapping):
+        message = f"expected a mapping of connection id to {{url: ...}}, got {type_name(raw)}"
+        p.add(message, line, field="connections")
+        return
+    for conn_id, spec in raw.items():
+        at = line_of(raw, conn_id) or line
+        where = f"connections.{conn_id}"
+        if not isinstance(spec, Mapping):
+            p.add(f'expected {{url: "..."}}, got {type_name(spec)}', at, field=where)
+            continue
+        extra = p.unknown_keys(spec, ("url",), where, locator(spec, at))
+        if "url" not in spec:
+            if not extra:
+                p.add("missing required key 'url'", at, field=where)
+            continue
+        url_line = line_of(spec, "url", at)
+        if p.expect_type(spec["url"], str, "a URL", url_line, f"{where}.url") and not extra:
+            config.lines[str(conn_id)] = at
+            config.connections[str(conn_id)] = spec["url"]
 
 
 def expand_env(text: str) -> str:

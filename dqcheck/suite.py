@@ -3,7 +3,6 @@ together (file, line, check, field)."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from dqcheck.config import CONFIG_NAMES
 from dqcheck.errors import ConfigError, Problem, short
 from dqcheck.results import Bounds, Status, plain
 from dqcheck.sql import variables_in
+from dqcheck.validation import Problems, suggest
 from dqcheck.yamlio import LineDict, YamlError, load_yaml, read_limited
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -135,10 +135,8 @@ def parse_suite(
         return None, [Problem("the file is empty: expected a mapping with a 'checks' list", file)]
     if not isinstance(doc, LineDict):
         return None, [Problem("expected a mapping with a 'checks' list at the top", file, 1)]
-    p = _Problems(file)
-    for key in doc:
-        if key not in SUITE_KEYS:
-            p.add(_unknown(key, SUITE_KEYS), doc.line_of(key))
+    p = Problems(file)
+    p.unknown_keys(doc, SUITE_KEYS)
     name = Path(file).stem
     if "suite" in doc:
         if isinstance(doc["suite"], str) and NAME.fullmatch(doc["suite"]):
@@ -149,9 +147,9 @@ def parse_suite(
                 doc.line_of("suite"),
                 field="suite",
             )
-    connection = _optional(p, doc, "connection", f.text)
-    description = _optional(p, doc, "description", f.text)
-    tags = _optional(p, doc, "tags", f.string_list) or ()
+    connection = p.parse(doc, "connection", f.text)
+    description = p.parse(doc, "description", f.text)
+    tags = p.parse(doc, "tags", f.string_list) or ()
     suite_vars: dict[str, str] = {}
     raw_vars = doc.get("vars", {})
     if not isinstance(raw_vars, dict):
@@ -191,48 +189,14 @@ def parse_suite(
                 names[raw_name] = raw.line_of("name")
             if check is not None:
                 checks.append(check)
-    if p.problems:
+    if p:
         p.problems.sort(key=lambda prob: prob.line or 0)
         return None, p.problems
     return Suite(name, file, checks, connection, tuple(tags), suite_vars, description), []
 
 
-class _Problems:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(
-        self,
-        message: str,
-        line: int | None = None,
-        check: str | None = None,
-        field: str | None = None,
-    ) -> None:
-        self.problems.append(Problem(message, self.file, line, check, field))
-
-
-def _unknown(key: Any, known: Iterable[str]) -> str:
-    text = f"unknown key {short(key)}"
-    if isinstance(key, str):
-        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-        if close:
-            return f"{text} (did you mean '{close[0]}'?)"
-    return f"{text} (known keys: {', '.join(sorted(known))})"
-
-
-def _optional(p: _Problems, doc: LineDict, key: str, parse: f.Parser) -> Any:
-    if key not in doc:
-        return None
-    try:
-        return parse(doc[key])
-    except f.FieldError as exc:
-        p.add(str(exc), doc.line_of(key), field=key)
-        return None
-
-
 def _parse_check(
-    p: _Problems,
+    p: Problems,
     raw: Any,
     index: int,
     suite: str,
@@ -265,8 +229,7 @@ def _parse_check(
             p.add("missing required key 'type'", line, who)
         else:
             known = sorted(REGISTRY)
-            close = difflib.get_close_matches(str(type_name), known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = suggest(str(type_name), known)
             p.add(
                 f"unknown check type {short(type_name)}{hint}; known types: {', '.join(known)}",
                 raw.line_of("type"),
@@ -277,9 +240,7 @@ def _parse_check(
     before = len(p.problems)
     is_table = "table" in cls.fields
     allowed = (*COMMON_KEYS, *(("where",) if is_table else ()), *cls.fields, *cls.bound_keys)
-    for key in raw:
-        if key not in allowed:
-            p.add(_unknown(key, allowed), raw.line_of(key), who)
+    p.unknown_keys(raw, allowed, check=who)
     params: dict[str, Any] = {}
     for key, spec in cls.fields.items():
         if key not in raw:
@@ -315,9 +276,7 @@ def _parse_check(
                 "warn",
             )
         else:
-            for key in raw["warn"]:
-                if key not in cls.bound_keys:
-                    p.add(_unknown(key, cls.bound_keys), raw["warn"].line_of(key), who, "warn")
+            p.unknown_keys(raw["warn"], cls.bound_keys, check=who, field="warn")
             warn = _bounds(p, cls, raw["warn"], raw["warn"], who, "warn.")
     if fail.is_empty():
         if cls.default_bounds is None and not any(k in raw for k in cls.bound_keys):
@@ -325,9 +284,9 @@ def _parse_check(
             p.add(f"type {cls.type} needs a bound: write {keys}", line, who)
         elif cls.default_bounds is not None:
             fail = cls.default_bounds
-    tags = tuple(dict.fromkeys(suite_tags + (_field(p, raw, "tags", f.string_list, who) or ())))
-    description = _field(p, raw, "description", f.text, who)
-    timeout = _field(p, raw, "timeout", f.duration, who)
+    tags = tuple(dict.fromkeys(suite_tags + (p.parse(raw, "tags", f.string_list, check=who) or ())))
+    description = p.parse(raw, "description", f.text, check=who)
+    timeout = p.parse(raw, "timeout", f.duration, check=who)
     on_null = Status.FAIL
     if "on_null" in raw:
         if isinstance(raw["on_null"], str) and raw["on_null"] in ON_NULL:
@@ -359,18 +318,8 @@ def _parse_check(
     )
 
 
-def _field(p: _Problems, raw: LineDict, key: str, parse: f.Parser, who: str) -> Any:
-    if key not in raw:
-        return None
-    try:
-        return parse(raw[key])
-    except f.FieldError as exc:
-        p.add(str(exc), raw.line_of(key), who, key)
-        return None
-
-
 def _bounds(
-    p: _Problems, cls: type[Check], raw: LineDict, lines: LineDict, who: str, prefix: str
+    p: Problems, cls: type[Check], raw: LineDict, lines: LineDict, who: str, prefix: str
 ) -> Bounds:
     values: dict[str, Any] = {}
     for key, spec in cls.bound_keys.items():
@@ -391,7 +340,7 @@ def _bounds(
 
 
 def _check_vars(
-    p: _Problems, sql: str, variables: Mapping[str, str], line: int, who: str, key: str
+    p: Problems, sql: str, variables: Mapping[str, str], line: int, who: str, key: str
 ) -> None:
     for name in variables_in(sql):
         if name not in variables:

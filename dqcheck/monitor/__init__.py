@@ -13,16 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dqcheck.config_sections import DEFAULT_ON, LOG_FORMATS, check_sections
 from dqcheck.durations import parse_duration
-from dqcheck.errors import ConfigError, Problem, short
+from dqcheck.errors import short
+from dqcheck.secrets import register_secrets, register_webhook
+from dqcheck.validation import Problems, line_of
 
 if TYPE_CHECKING:
     from dqcheck.config import ProjectConfig
-from dqcheck.secrets import register_secrets, register_webhook
-
-EVENTS = ("pass", "warn", "fail", "error", "sla_miss")
-DEFAULT_ON = ("fail", "error", "sla_miss")
-LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,9 @@ class Settings:
 
 @dataclass
 class Flags:
-    """The ``run`` flags that override the config sections (None / empty: not given)."""
+    """Monitoring for one run: each field given overrides its section of the project config
+    (SPEC section 5; None / empty: not given). Paths given here are relative to the current
+    directory. ``dqcheck.api.Monitoring`` is this class; ``sla`` is also an argument of run."""
 
     notify: Sequence[str] = ()
     statsd: str | None = None
@@ -73,6 +73,7 @@ class Flags:
     pushgateway: str | None = None
     log_format: str | None = None
     log_file: str | None = None
+    history: str | None = None
     sla: str | None = None
 
 
@@ -87,8 +88,11 @@ def load_settings(
 ) -> Settings:
     """Settings from the config ``sections`` with ``flags`` overriding them.
 
-    Paths written in the config (textfile, log file) are relative to ``config``'s folder;
-    paths given as flags are relative to the current directory. Without statsd config,
+    The sections' own problems (unknown keys, wrong types) are all reported at once, each at
+    its key's line (``dqcheck.config_sections``); then what depends on the run: the flags,
+    ``${VAR}`` expansion, and whether the files can be written. Paths written in the config
+    (textfile, log file) are relative to ``config``'s folder; paths given as flags are relative
+    to the current directory. Without statsd config,
     ``AIRFLOW__METRICS__STATSD_HOST``/``_PORT``/``_PREFIX`` are used,
     so dqcheck's metrics land next to Airflow's.
     """
@@ -99,85 +103,58 @@ def load_settings(
     flags = flags or Flags()
     env = os.environ if env is None else env
     lines = lines or {}
-    problems: list[Problem] = []
+    p = Problems(file)
+    check_sections(p, sections, lines)
+    p.raise_if_any(by_line=True)
 
-    def problem(section: str, message: str) -> None:
-        problems.append(Problem(message, file, lines.get(section), field=section))
+    def problem(section: str, message: str, key: str | None = None) -> None:
+        line = line_of(sections.get(section), key, lines.get(section))
+        p.add(message, line, field=f"{section}.{key}" if key else section)
 
-    def config_path(section: str, value: Any) -> Any:
-        value = expanded(section, value)
+    def config_path(section: str, key: str, value: Any) -> Any:
+        value = expanded(section, key, value)
         return config.path(value) if config is not None and isinstance(value, str) else value
 
-    def expanded(section: str, value: Any) -> Any:
+    def expanded(section: str, key: str, value: Any) -> Any:
         if not isinstance(value, str):
             return value
         try:
             return expand_env(value)
         except KeyError as exc:
-            problem(section, f"environment variable {exc.args[0]} is not set")
+            problem(section, f"environment variable {exc.args[0]} is not set", key)
             return value
 
     settings = Settings()
-    # notify
+    # notify (its shape is checked: a list of URLs or {url, on} mappings)
     if flags.notify:
         settings.notify = [NotifyTarget(u) for u in flags.notify]
-    elif "notify" in sections:
-        raw = sections["notify"]
-        if not isinstance(raw, list):
-            problem("notify", "expected a list of {url: ..., on: [...]}")
-        else:
-            for i, item in enumerate(raw, start=1):
-                if isinstance(item, str):
-                    item = {"url": item}
-                if not isinstance(item, dict) or not isinstance(item.get("url"), str):
-                    problem("notify", f"target #{i}: expected {{url: ..., on: [...]}}")
-                    continue
-                extra = sorted(set(item) - {"url", "on"})
-                if extra:
-                    problem("notify", f"target #{i}: unknown key {short(extra[0])}")
-                    continue
-                on = item.get("on", list(DEFAULT_ON))
-                if isinstance(on, str):
-                    on = [on]
-                bad = [e for e in on if e not in EVENTS] if isinstance(on, list) else [on]
-                if bad:
-                    problem(
-                        "notify",
-                        f"target #{i}: unknown event {short(bad[0])} (events: {', '.join(EVENTS)})",
-                    )
-                    continue
-                settings.notify.append(NotifyTarget(expanded("notify", item["url"]), frozenset(on)))
+    for item in sections.get("notify", ()) if not flags.notify else ():
+        item = {"url": item} if isinstance(item, str) else item
+        on = item.get("on", list(DEFAULT_ON))
+        events = frozenset([on] if isinstance(on, str) else on)
+        settings.notify.append(NotifyTarget(expanded("notify", "url", item["url"]), events))
     for target in settings.notify:
         register_webhook(target.url)  # before anything can print it (an Apprise exception)
         if "://" not in target.url:
             problem(
-                "notify", "expected an Apprise URL such as slack://..., mailto://..., json://..."
+                "--notify" if flags.notify else "notify",
+                "expected an Apprise URL such as slack://..., mailto://..., json://...",
             )
     # statsd
+    raw_statsd = sections.get("statsd", {})
+    prefix = str(raw_statsd.get("prefix", "dqcheck"))
     if flags.statsd:
         host, _, port = flags.statsd.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             problem("--statsd", f"expected HOST:PORT, got {short(flags.statsd)}")
-        else:
-            # the flag says where; a prefix from the config still applies
-            raw = sections.get("statsd")
-            prefix = raw.get("prefix", "dqcheck") if isinstance(raw, dict) else "dqcheck"
-            settings.statsd = StatsdSettings(host, int(port), str(prefix))
+        else:  # the flag says where; a prefix from the config still applies
+            settings.statsd = StatsdSettings(host, int(port), prefix)
     elif "statsd" in sections:
-        raw = sections["statsd"]
-        if not isinstance(raw, dict) or not isinstance(raw.get("host"), str):
-            problem("statsd", "expected {host: ..., port: 8125, prefix: dqcheck}")
+        if "host" not in raw_statsd:
+            problem("statsd", "missing required key 'host' (or give --statsd HOST:PORT)")
         else:
-            port, prefix = raw.get("port", 8125), raw.get("prefix", "dqcheck")
-            extra = sorted(set(raw) - {"host", "port", "prefix"})
-            if extra:
-                problem("statsd", f"unknown key {short(extra[0])}")
-            elif not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-                problem("statsd", f"port: expected a port number, got {short(port)}")
-            elif not isinstance(prefix, str):
-                problem("statsd", "prefix: expected a string")
-            else:
-                settings.statsd = StatsdSettings(expanded("statsd", raw["host"]), port, prefix)
+            host = expanded("statsd", "host", raw_statsd["host"])
+            settings.statsd = StatsdSettings(host, raw_statsd.get("port", 8125), prefix)
     elif env.get("AIRFLOW__METRICS__STATSD_HOST"):
         port_text = env.get("AIRFLOW__METRICS__STATSD_PORT", "8125")
         settings.statsd = StatsdSettings(
@@ -187,42 +164,39 @@ def load_settings(
         )
     # prometheus
     raw_prom = sections.get("prometheus", {})
-    if not isinstance(raw_prom, dict) or set(raw_prom) - {"textfile", "pushgateway"}:
-        problem("prometheus", "expected {textfile: PATH, pushgateway: URL}")
-        raw_prom = {}
     settings.prometheus = PrometheusSettings(
-        flags.prometheus_textfile or config_path("prometheus", raw_prom.get("textfile")),
-        flags.pushgateway or expanded("prometheus", raw_prom.get("pushgateway")),
+        flags.prometheus_textfile
+        or config_path("prometheus", "textfile", raw_prom.get("textfile")),
+        flags.pushgateway or expanded("prometheus", "pushgateway", raw_prom.get("pushgateway")),
     )
     if isinstance(settings.prometheus.pushgateway, str):
         register_secrets(settings.prometheus.pushgateway)
     # log
     raw_log = sections.get("log", {})
-    if not isinstance(raw_log, dict) or set(raw_log) - {"format", "file"}:
-        problem("log", "expected {format: json|text, file: PATH}")
-        raw_log = {}
     log_format = flags.log_format or raw_log.get("format", "text")
     if log_format not in LOG_FORMATS:
-        problem("log", f"format: expected json or text, got {short(log_format)}")
+        problem("--log-format", f"expected json or text, got {short(log_format)}")
         log_format = "text"
     settings.log = LogSettings(
-        log_format, flags.log_file or config_path("log", raw_log.get("file"))
+        log_format, flags.log_file or config_path("log", "file", raw_log.get("file"))
     )
-    for section, path in (
-        ("--log-file" if flags.log_file else "log", settings.log.file),
-        ("prometheus", settings.prometheus.textfile),
+    log_file = ("--log-file", None) if flags.log_file else ("log", "file")
+    for (section, key), path in (
+        (log_file, settings.log.file),
+        (("prometheus", "textfile"), settings.prometheus.textfile),
     ):
         if path and not _parent_writable(str(path)):
-            problem(section, f"cannot write {path}: its folder does not exist or is not writable")
-    # sla
-    sla = flags.sla if flags.sla is not None else sections.get("sla")
-    if sla is not None:
+            message = f"cannot write {path}: its folder does not exist or is not writable"
+            problem(section, message, key)
+    # sla (the config's value is checked with the sections)
+    if flags.sla is not None:
         try:
-            settings.sla = parse_duration(sla)
+            settings.sla = parse_duration(flags.sla)
         except ValueError as exc:
-            problem("--sla" if flags.sla is not None else "sla", str(exc))
-    if problems:
-        raise ConfigError(problems)
+            problem("--sla", str(exc))
+    elif "sla" in sections:
+        settings.sla = parse_duration(sections["sla"])
+    p.raise_if_any()
     return settings
 
 
