@@ -361,3 +361,18 @@ def _sqlite_authorizer(
         if name == "query_only" and (arg2 or "").lower() in _TRUE:  # dqcheck's own, at connect
             return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
+
+
+class ReadOnlyEscaped(Exception):
+    """The check's SQL ended dqcheck's READ ONLY transaction (e.g. ``COMMIT; BEGIN ...``)."""
+
+
+def still_read_only(conn: Connection) -> None:
+    """Defence in depth behind the one-statement rule: a PostgreSQL transaction that is no
+    longer READ ONLY is rolled back and the check ends in error."""
+    if conn.dialect.name in POSTGRES_FAMILY:
+        state = conn.exec_driver_sql("SHOW transaction_read_only").scalar()
+        if state != "on":
+            raise ReadOnlyEscaped(
+                "the check's SQL left the read-only transaction; everything was rolled back"
+            )

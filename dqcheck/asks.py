@@ -1,0 +1,46 @@
+"""Executing what an own-query check asks (``dqcheck.checks.base.Ask``): the runner runs the
+statement on the check's read-only connection and reads the answer in the shape asked for, so
+check types declare and never execute."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dqcheck.checks.base import Answer, Ask, Check
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+def answer(conn: Connection, ask: Ask, check: Check) -> Any:
+    """Execute one ``Ask`` of an own-query check and read the answer in its shape."""
+    if ask.answer is Answer.COLUMNS:
+        return columns(conn, check)
+    result = conn.execute(ask.statement)
+    if ask.answer is Answer.ROWS:
+        return result.mappings().all()
+    if not result.returns_rows:
+        raise LookupError("the SQL returned no result set: a check needs a SELECT")
+    return result.first()
+
+
+def columns(conn: Connection, check: Check) -> dict[str, str]:
+    """The table's columns by reflection: name → type as the dialect writes it."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoSuchTableError
+
+    table = check.table
+    assert table is not None
+    try:
+        columns = inspect(conn).get_columns(table.name, schema=table.schema)
+    except NoSuchTableError:
+        raise LookupError(f"table {table} does not exist") from None
+    if not columns:
+        raise LookupError(f"table {table} does not exist or has no columns")
+    out: dict[str, str] = {}
+    for c in columns:
+        try:
+            out[c["name"]] = str(c["type"].compile(dialect=conn.dialect))
+        except Exception:  # a type the dialect cannot render: show its class
+            out[c["name"]] = type(c["type"]).__name__
+    return out
