@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import Check
 from dqcheck.fields import TableRef
-from dqcheck.sql import variables_in
+from dqcheck.sql import Metric, variables_in
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -35,16 +35,14 @@ class Query:
         return self.checks[0].timeout if self.checks[0].timeout is not None else default
 
     def metric_keys(self) -> set[str]:
-        return {key for c in self.checks for key in c.metrics()}
+        return {m.key for c in self.checks for m in c.metrics()}
 
-    def scan_statement(self) -> tuple[Select[Any], dict[str, str]]:
+    def scan_statement(self) -> tuple[Select[Any], dict[Metric, str]]:
+        """The one SELECT of a scan, and the column label of each metric it computes."""
         from dqcheck.sql import scan_select, where_clause
 
         assert self.table is not None
-        metrics: dict[str, Any] = {}
-        for check in self.checks:
-            for key, expr in check.metrics().items():
-                metrics.setdefault(key, expr)
+        metrics = [m for check in self.checks for m in check.metrics()]
         where = where_clause(self.where, self.checks[0].variables) if self.where else None
         return scan_select(self.table, where, metrics)
 
@@ -106,7 +104,7 @@ def make_plan(
         if check.is_scan and check.table is not None:
             used = tuple(sorted((n, check.variables[n]) for n in variables_in(check.where or "")))
             key = (key_of(check), check.table, check.where, used, check.timeout)
-            keys = set(check.metrics())
+            keys = {m.key for m in check.metrics()}
             if key in groups:
                 query, metrics = groups[key]
                 if len(metrics | keys) <= MAX_METRICS_PER_SCAN:

@@ -16,21 +16,24 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from dqcheck.checks.base import CLOCK, Check, Measurement, normalize
+from dqcheck.asks import answer
+from dqcheck.checks.base import Check, Measurement, normalize
 from dqcheck.connections import POSTGRES_FAMILY
 from dqcheck.durations import format_duration
 from dqcheck.engines import REFERENCE
-from dqcheck.guard import StatementRefused
+from dqcheck.guard import ReadOnlyEscaped, StatementRefused, still_read_only
 from dqcheck.plan import Plan, Query
 from dqcheck.results import CheckResult, Status
 from dqcheck.secrets import mask
+from dqcheck.sql import CLOCK
+from dqcheck.transient import is_transient
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL, Connection, Engine
+    from sqlalchemy.engine import Connection, Engine
 
 OnResult = Callable[[CheckResult], None]
 
@@ -39,33 +42,6 @@ OnResult = Callable[[CheckResult], None]
 CLIENT_GRACE = 2.0
 #: Seconds to wait for cancelled queries to come back after an interruption.
 CANCEL_GRACE = 3.0
-#: SQLSTATEs of a failure the server may get over: class 08 (connection exception), too many
-#: connections, and admin shutdown / crash shutdown / cannot connect now (starting up, recovery).
-TRANSIENT_SQLSTATE_CLASSES = ("08",)
-TRANSIENT_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
-#: SQLite result codes (the primary code, low byte): SQLITE_BUSY ("database is locked") and
-#: SQLITE_LOCKED; another connection holds the lock and will let go.
-TRANSIENT_SQLITE_CODES = frozenset({5, 6})
-#: Seconds a reachability probe of the server may take (see ``_probe``).
-PROBE_TIMEOUT = 3.0
-#: Last resort, and only for a server that accepted the TCP connection and then refused the
-#: session: psycopg2 gives no SQLSTATE for a failure *during* connection (libpq hands back
-#: nothing but its message), so "too many clients" or "starting up" cannot be told from a wrong
-#: password any other way. libpq's own messages are English in the psycopg2 wheels; a server's
-#: FATAL follows its lc_messages, so on a non-English server these are simply not retried (the
-#: run fails fast, never retries a permanent error).
-TRANSIENT_LAST_RESORT = (
-    "too many clients",
-    "too many connections",
-    "remaining connection slots are reserved",
-    "the database system is starting up",
-    "the database system is shutting down",
-    "the database system is in recovery mode",
-    "the database system is not yet accepting connections",
-    "server closed the connection unexpectedly",
-    "connection reset",
-    "timeout expired",
-)
 
 
 class Interrupted(Exception):
@@ -89,8 +65,11 @@ class Runner:
         timeout: float | None = 900.0,
         retries: int = 2,
         backoff: float = 0.5,
+        previous: Mapping[str, Any] | None = None,
     ) -> None:
         self.engine_for = engine_for
+        #: The last stored measurement of each check id that compares with it (``change``).
+        self.previous = dict(previous or {})
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.retries = max(0, retries)
@@ -201,7 +180,7 @@ class Runner:
         for check in query.checks:
             m = measurements[check.id]
             try:
-                status, value, message = check.judge(m)
+                status, value, message = check.judge(m, self.previous.get(check.id))
             except Exception as exc:
                 out.append(self._error(check, f"could not judge the value: {exc}", elapsed, sql))
                 continue
@@ -230,14 +209,14 @@ class Runner:
                 if query.is_scan:
                     stmt, labels = query.scan_statement()
                     row = conn.execute(stmt).mappings().one()
-                    values = {k: row[label] for k, label in labels.items()}
+                    values = {metric: row[label] for metric, label in labels.items()}
                     if any(c.needs_clock for c in query.checks):
                         values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
                     measured = {c.id: Measurement(c.compute(values)) for c in query.checks}
                 else:
                     (check,) = query.checks
                     measured = {check.id: self._measure_check(check, conn, query)}
-                _still_read_only(conn)
+                still_read_only(conn)
                 return measured
             finally:
                 trans.rollback()
@@ -250,11 +229,12 @@ class Runner:
                 conn.invalidate()
 
     def _measure_check(self, check: Check, conn: Connection, query: Query) -> Measurement:
-        """An own-query check; one that also reads another database gets a read-only
-        connection to it too."""
+        """An own-query check: execute what it asks, each answer in the shape it asks for; a
+        check that also reads another database gets a read-only connection to it too."""
+        asks = check.asks()
         other_name = check.other_connection
-        if other_name is None:
-            return check.measure(conn)
+        if other_name is None or not any(a.reference for a in asks):
+            return check.measure([answer(conn, a, check) for a in asks])
         other_engine = self.engine_for(REFERENCE + other_name)
         # Like the check's own connection: retried when transient, cancelled on a signal or
         # past the deadline, with the server-side statement timeout of the check.
@@ -272,8 +252,10 @@ class Runner:
             trans = other.begin()
             try:
                 self._prepare(other, query)
-                measured = check.measure_with(conn, other)
-                _still_read_only(other)
+                measured = check.measure(
+                    [answer(other if a.reference else conn, a, check) for a in asks]
+                )
+                still_read_only(other)
                 return measured
             finally:
                 trans.rollback()
@@ -356,85 +338,6 @@ class _ConnectFailed(Exception):
 
 class _Stopped(Exception):
     pass
-
-
-class ReadOnlyEscaped(Exception):
-    """The check's SQL ended dqcheck's READ ONLY transaction (e.g. ``COMMIT; BEGIN ...``)."""
-
-
-def _still_read_only(conn: Connection) -> None:
-    """Defence in depth behind the one-statement rule: a PostgreSQL transaction that is no
-    longer READ ONLY is rolled back and the check ends in error."""
-    if conn.dialect.name in POSTGRES_FAMILY:
-        state = conn.exec_driver_sql("SHOW transaction_read_only").scalar()
-        if state != "on":
-            raise ReadOnlyEscaped(
-                "the check's SQL left the read-only transaction; everything was rolled back"
-            )
-
-
-def is_transient(exc: BaseException, url: URL | None = None) -> bool:
-    """Whether a failure to connect is worth retrying. By the SQLSTATE when the driver gives
-    one (class 08, 53300, 57P01-57P03); by SQLite's result code (busy, locked); for a driver
-    error without either (psycopg2 at connect time), by looking at the server ourselves
-    (``_probe``): a host name that does not resolve is a typo, never retried; a server that
-    cannot be reached (refused, reset, unreachable, silent) may come back."""
-    import sqlite3
-
-    from sqlalchemy.exc import DBAPIError
-
-    orig: BaseException = exc
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        orig = exc.orig
-    if isinstance(orig, sqlite3.Error):
-        code = getattr(orig, "sqlite_errorcode", None)
-        return isinstance(code, int) and code & 0xFF in TRANSIENT_SQLITE_CODES
-    state = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
-    if isinstance(state, str) and state:
-        return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
-    if not any(c.__name__ == "OperationalError" for c in type(orig).__mro__):
-        return False  # not the driver's connection failure: a bug, a bad URL, a pool timeout
-    verdict = _probe(url)
-    if verdict is not None:
-        return verdict
-    text = str(orig).lower()
-    return any(marker in text for marker in TRANSIENT_LAST_RESORT)
-
-
-DEFAULT_PORTS = {"postgresql": 5432, "redshift": 5439, "mysql": 3306, "mariadb": 3306}
-
-
-def _probe(url: URL | None) -> bool | None:
-    """After a failed connection without a SQLSTATE, whether it is transient, by trying the
-    server's address ourselves: True when no TCP connection can be opened (refused,
-    unreachable, no answer) or the resolver itself failed (EAI_AGAIN); False when the host name
-    does not exist (a typo); None when the server accepts a TCP connection (the failure was in
-    the session: see ``TRANSIENT_LAST_RESORT``) or cannot be probed (Unix socket, several
-    hosts, an unknown dialect's port)."""
-    import socket
-
-    if url is None or not url.host or "," in url.host or url.host.startswith("/"):
-        return None
-    if "host" in url.query or "hostaddr" in url.query:
-        return None
-    port = url.port or DEFAULT_PORTS.get(url.get_backend_name())
-    if port is None:
-        return None
-    try:
-        infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        return exc.errno == socket.EAI_AGAIN  # the resolver failed, not the name
-    except OSError:
-        return None
-    for family, kind, proto, _, address in infos:
-        try:
-            with socket.socket(family, kind, proto) as sock:
-                sock.settimeout(PROBE_TIMEOUT)
-                sock.connect(address)
-        except OSError:
-            continue
-        return None  # the server listens: the failure was not at the socket level
-    return True
 
 
 def _cancel(dbapi_conn: Any) -> None:

@@ -7,7 +7,8 @@ are text clauses whose variables are bound parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import case, column, func, literal_column, select, table
@@ -57,27 +58,69 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.count(case((condition, one)))
 
 
-def count_rows() -> tuple[str, ColumnElement[Any]]:
-    """``COUNT(*)``, under the key every check that needs it shares."""
-    return "count(*)", func.count()
+@dataclass(frozen=True)
+class Metric:
+    """A handle on one aggregate of a table scan. A check declares its metrics and reads their
+    values through the same handles (``values[count_rows()]``); handles with equal keys are
+    equal, so checks asking for the same aggregate share one column of the scan."""
+
+    key: str
+    expression: Any = field(compare=False, repr=False)
 
 
-def count_values(column: str) -> tuple[str, ColumnElement[Any]]:
-    """``COUNT(column)``: the non-NULL rows, under a key shared by checks on the column."""
-    return f"count({column})", func.count(col(column))
+#: The database's current time, read beside the scan (``Check.needs_clock``).
+CLOCK = Metric("current_timestamp", None)
+
+
+def count_rows() -> Metric:
+    """``COUNT(*)``."""
+    return Metric("count(*)", func.count())
+
+
+def count_values(column: str) -> Metric:
+    """``COUNT(column)``: the non-NULL rows."""
+    return Metric(f"count({column})", func.count(col(column)))
+
+
+def count_distinct(column: str) -> Metric:
+    """``COUNT(DISTINCT column)``: the distinct non-NULL values."""
+    return Metric(f"count_distinct({column})", func.count(col(column).distinct()))
+
+
+def maximum(column: str) -> Metric:
+    """``MAX(column)``."""
+    return Metric(f"max({column})", func.max(col(column)))
+
+
+def count_matching(key: str, condition: ColumnElement[bool]) -> Metric:
+    """Rows matching ``condition`` (``count_if``), filed under ``key``: the same key must mean
+    the same condition."""
+    return Metric(f"count_if({key})", count_if(condition))
+
+
+def expression_metric(expression: str | None, variables: Mapping[str, str]) -> Metric:
+    """An author's aggregate ``expression`` (``COUNT(*)`` when None), keyed by its text and the
+    values of its variables, so equal expressions share a column of the scan."""
+    if expression is None:
+        return count_rows()
+    used = {n: variables[n] for n in variables_in(expression)}
+    key = f"expr({expression}, {sorted(used.items())!r})"
+    return Metric(key, Grouping(bound_text(expression, variables)))
 
 
 def scan_select(
     ref: TableRef,
     where: ColumnElement[bool] | Any | None,
-    metrics: Mapping[str, ColumnElement[Any]],
-) -> tuple[Select[Any], dict[str, str]]:
-    """One SELECT computing every metric over one table and filter.
+    metrics: Iterable[Metric],
+) -> tuple[Select[Any], dict[Metric, str]]:
+    """One SELECT computing every metric (each once) over one table and filter.
 
-    Returns the statement and the SQL label of each metric key (``m0``, ``m1``...).
+    Returns the statement and the SQL label of each metric (``m0``, ``m1``...).
     """
-    labels = {key: f"m{i}" for i, key in enumerate(metrics)}
-    stmt = select(*(expr.label(labels[key]) for key, expr in metrics.items())).select_from(
+    labels: dict[Metric, str] = {}
+    for metric in metrics:
+        labels.setdefault(metric, f"m{len(labels)}")
+    stmt = select(*(m.expression.label(label) for m, label in labels.items())).select_from(
         table_of(ref)
     )
     if where is not None:

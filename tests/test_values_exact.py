@@ -8,18 +8,17 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 import sqlalchemy as sa
 import yaml
-from clitools import invoke
+from clitools import invoke, strict_json
 from sqlalchemy.dialects import postgresql
 
 from dqcheck import api, fields
@@ -31,15 +30,6 @@ from dqcheck.results import Bounds, CheckResult, RunResult, Status, json_number,
 
 CASES = Path(__file__).parent / "cases"
 OR_WHERE = "status = 'y' OR status = 'x'"
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"not strict JSON: bare {name}")
-
-
-def strict_json(text: str) -> Any:
-    """Parse ``text`` as strict JSON: a bare NaN, Infinity or -Infinity is an error."""
-    return json.loads(text, parse_constant=_refuse_constant)
 
 
 def load_checks(tmp_path: Path, checks: list[dict[str, Any]], **suite: Any) -> list[Check]:
@@ -196,16 +186,14 @@ def test_compare_and_change_error_on_nan_on_either_side(tmp_path: Path) -> None:
         assert (status, shown) == (Status.ERROR, None)
         assert message == f"value is NaN (the expression is NaN on {side})"
     assert change.judge(Measurement(float("nan")))[:2] == (Status.ERROR, None)
-    change.previous = float("nan")  # type: ignore[attr-defined]
-    status, shown, message = change.judge(Measurement(100))
+    status, shown, message = change.judge(Measurement(100), float("nan"))
     assert (status, shown) == (Status.ERROR, None) and "NaN" in message
-    change.previous = 100  # type: ignore[attr-defined]
-    assert change.judge(Measurement(Decimal("105")))[:2] == (Status.PASS, 5)
-    assert change.judge(Measurement(Decimal("105.0001")))[0] is Status.FAIL
+    assert change.judge(Measurement(Decimal("105")), 100)[:2] == (Status.PASS, 5)
+    assert change.judge(Measurement(Decimal("105.0001")), 100)[0] is Status.FAIL
 
 
 def test_freshness_future_and_sentinel_rows_fail(tmp_path: Path) -> None:
-    from dqcheck.checks.base import CLOCK
+    from dqcheck.sql import CLOCK, maximum
 
     (fresh,) = load_checks(
         tmp_path,
@@ -223,7 +211,7 @@ def test_freshness_future_and_sentinel_rows_fail(tmp_path: Path) -> None:
     now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
 
     def judge(newest: Any) -> tuple[Status, Any, str]:
-        return fresh.judge(Measurement(fresh.compute({"max(updated_at)": newest, CLOCK: now})))
+        return fresh.judge(Measurement(fresh.compute({maximum("updated_at"): newest, CLOCK: now})))
 
     status, value, message = judge(datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc))
     assert (status, value) == (Status.FAIL, -3 * 86400)
@@ -271,9 +259,10 @@ def test_json_numbers_never_crash_the_report() -> None:
     assert plain(Decimal("1e5000")) == "(a huge integer)"
 
 
-def test_strict_parser_refuses_bare_nan() -> None:
-    with pytest.raises(ValueError, match="NaN"):
-        strict_json('{"value": NaN}')
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_strict_parser_refuses_bare_non_finite_numbers(constant: str) -> None:
+    with pytest.raises(ValueError, match=f"bare {constant}"):
+        strict_json(f'{{"value": {constant}}}')
 
 
 # -- where is always parenthesised ---------------------------------------------------------------

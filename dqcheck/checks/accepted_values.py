@@ -8,6 +8,7 @@ from typing import Any
 from dqcheck import fields as f
 from dqcheck.checks.base import COLUMN, TABLE, Check, Field, register
 from dqcheck.results import Bounds
+from dqcheck.sql import Metric, col, count_matching
 
 
 @register
@@ -32,18 +33,18 @@ class AcceptedValues(Check):
         return True
 
     @property
-    def _key(self) -> str:
-        return f"not_in({self.params['column']}, {self.params['values']!r})"
-
-    def metrics(self) -> dict[str, Any]:
+    def _unaccepted(self) -> Metric:
         from sqlalchemy import and_, bindparam
         from sqlalchemy.types import NullType
 
-        from dqcheck.sql import col, count_if
+        name, accepted = self.params["column"], self.params["values"]
+        c = col(name)
+        values = [bindparam(None, v, type_=NullType()) for v in accepted]
+        condition = and_(c.is_not(None), c.not_in(values))
+        return count_matching(f"{name} not in {accepted!r}", condition)
 
-        c = col(self.params["column"])
-        values = [bindparam(None, v, type_=NullType()) for v in self.params["values"]]
-        return {self._key: count_if(and_(c.is_not(None), c.not_in(values)))}
+    def metrics(self) -> list[Metric]:
+        return [self._unaccepted]
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        return values[self._key]
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        return values[self._unaccepted]

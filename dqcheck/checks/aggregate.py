@@ -10,10 +10,9 @@ from dqcheck.checks.base import (
     TABLE,
     Check,
     Field,
-    expression_key,
-    expression_metric,
     register,
 )
+from dqcheck.sql import Metric, expression_metric
 
 
 @register
@@ -30,8 +29,8 @@ class Aggregate(Check):
     def is_scan(self) -> bool:
         return True
 
-    def metrics(self) -> dict[str, Any]:
-        return dict([expression_metric(self.params["expression"], self.variables)])
+    def metrics(self) -> list[Metric]:
+        return [expression_metric(self.params["expression"], self.variables)]
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        return values[expression_key(self.params["expression"], self.variables)]
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        return values[expression_metric(self.params["expression"], self.variables)]

@@ -8,9 +8,10 @@ of every check on the same table and filter into one SELECT.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
+from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dqcheck import fields as f
@@ -24,11 +25,9 @@ from dqcheck.results import (
     non_finite,
     plain,
 )
-from dqcheck.sql import bound_text, variables_in
+from dqcheck.sql import Metric
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-    from sqlalchemy.sql.elements import ColumnElement
     from sqlalchemy.sql.expression import Executable
 
 
@@ -70,31 +69,6 @@ NUMERIC_BOUNDS = {
     "equals": BoundKey("equals", f.number),
 }
 
-#: The key under which a scan's values carry the database clock (see ``Check.needs_clock``).
-CLOCK = "__clock__"
-
-
-def expression_metric(
-    expression: str | None, variables: Mapping[str, str]
-) -> tuple[str, ColumnElement[Any]]:
-    """The metric of an author's aggregate ``expression`` (``COUNT(*)`` when None), keyed by
-    its text and the values of its variables, so equal metrics share a column of the scan."""
-    from sqlalchemy.sql.elements import Grouping
-
-    from dqcheck.sql import count_rows
-
-    if expression is None:
-        return count_rows()
-    return expression_key(expression, variables), Grouping(bound_text(expression, variables))
-
-
-def expression_key(expression: str | None, variables: Mapping[str, str]) -> str:
-    """The key ``expression_metric`` files the metric under."""
-    if expression is None:
-        return "count(*)"
-    used = {n: variables[n] for n in variables_in(expression)}
-    return f"expr({expression}, {sorted(used.items())!r})"
-
 
 def percent(part: Number, whole: Number) -> Number:
     """100 × part / whole (``whole`` non-zero): exact for ints and Decimals (an int when
@@ -118,6 +92,28 @@ def percent_difference(value: Number, base: Number) -> Number:
         ctx.prec = 200  # the difference exactly, however many digits the values carry
         difference = abs(Decimal(value) - Decimal(base))
     return percent(difference, Decimal(base).copy_abs())
+
+
+class Answer(str, Enum):
+    """The shape of the answer an own-query check needs; the runner reads it so."""
+
+    #: The first row of the result (None when it has none); no result set is an error.
+    FIRST_ROW = "first row"
+    #: Every row, as mappings.
+    ROWS = "rows"
+    #: The table's columns by reflection, as ``{name: type as SQL}`` (no statement).
+    COLUMNS = "columns"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing an own-query check needs from the database: a statement (None for
+    ``COLUMNS``) and the shape of its answer; ``reference`` runs it on the check's other
+    connection (``compare``'s ``to.connection``). The runner executes; the check only asks."""
+
+    statement: Any
+    answer: Answer = Answer.FIRST_ROW
+    reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,10 +176,6 @@ class Check:
         """A connection id the check also reads (``compare``'s reference), else None."""
         return None
 
-    def measure_with(self, conn: Connection, other: Connection) -> Measurement:
-        """Own-query checks reading a second database: measure with both connections."""
-        raise NotImplementedError
-
     # -- identity -------------------------------------------------------------------------------
 
     @property
@@ -202,21 +194,29 @@ class Check:
 
     # -- measuring ------------------------------------------------------------------------------
 
-    def metrics(self) -> dict[str, ColumnElement[Any]]:
-        """Scan checks: labelled aggregate expressions, keyed so equal metrics share a column."""
+    def metrics(self) -> list[Metric]:
+        """Scan checks: the aggregates the check needs (handles from ``dqcheck.sql``)."""
         raise NotImplementedError
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        """Scan checks: the value from the metric values (keys as returned by ``metrics``)."""
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        """Scan checks: the value, from the values of the handles ``metrics`` returned."""
         raise NotImplementedError
 
     def statement(self) -> Executable | None:
         """Own-query checks: the statement shown by --dry-run and the report."""
         return None
 
-    def measure(self, conn: Connection) -> Measurement:
-        """Own-query checks: run against ``conn`` (read-only transaction) and measure."""
-        raise NotImplementedError
+    def asks(self) -> list[Ask]:
+        """Own-query checks: what the runner must execute (by default ``statement()``, whose
+        first row's first column is the value)."""
+        return [Ask(self.statement())]
+
+    def measure(self, answers: Sequence[Any]) -> Measurement:
+        """Own-query checks: the measurement from the answers to ``asks()``, in order."""
+        (row,) = answers
+        if row is None:
+            return Measurement(None, note="the query returned no rows")
+        return Measurement(row[0])
 
     # -- judging --------------------------------------------------------------------------------
 
@@ -230,8 +230,9 @@ class Check:
             text += f" (warn unless {self.warn.describe(self.fmt)})"
         return text
 
-    def judge(self, m: Measurement) -> tuple[Status, Any, str]:
-        """Status, JSON value and message for a measurement (SPEC 2.2). Comparisons use the
+    def judge(self, m: Measurement, previous: Any = None) -> tuple[Status, Any, str]:
+        """Status, JSON value and message for a measurement (SPEC 2.2); ``previous`` is the last
+        stored measurement, for checks that compare with it (``needs_history``). Comparisons use the
         exact value (ints and Decimals exactly); the JSON value is its JSON number. A NaN or
         infinite value is never compared: ``error``, and the value is shown as null."""
         problem = non_finite(m.value)

@@ -12,13 +12,11 @@ from dqcheck.checks.base import (
     Field,
     Measurement,
     PercentCheck,
-    expression_key,
-    expression_metric,
     percent_difference,
     register,
 )
-from dqcheck.fields import Number
 from dqcheck.results import Status, exact, is_number, non_finite, plain
+from dqcheck.sql import Metric, expression_metric
 
 
 @register
@@ -33,26 +31,24 @@ class Change(PercentCheck):
     bound_keys = {"max_change_percent": BoundKey("max", f.number)}
     needs_history = True
     percent_label = "change"
-    #: The measurement of the last stored run, set from the history before the run.
-    previous: Number | None = None
 
     @property
     def is_scan(self) -> bool:
         return True
 
-    def metrics(self) -> dict[str, Any]:
-        return dict([expression_metric(self.params.get("expression"), self.variables)])
+    def metrics(self) -> list[Metric]:
+        return [expression_metric(self.params.get("expression"), self.variables)]
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        return values[expression_key(self.params.get("expression"), self.variables)]
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        return values[expression_metric(self.params.get("expression"), self.variables)]
 
-    def judge(self, m: Measurement) -> tuple[Status, Any, str]:
+    def judge(self, m: Measurement, previous: Any = None) -> tuple[Status, Any, str]:
         now = exact(m.value)
         if non_finite(now) is not None or now is None or not is_number(now):
             return super().judge(m)  # NaN, infinite, NULL or not a number
-        if self.previous is None:
+        if previous is None:
             return Status.PASS, None, f"first run: {plain(now)} stored, nothing to compare with yet"
-        before = exact(self.previous)
+        before = exact(previous)
         problem = non_finite(before)
         if problem is not None:
             return Status.ERROR, None, f"value is {problem}: the last stored run measured {problem}"

@@ -3,25 +3,26 @@ in another database (a copy, a source system, yesterday's snapshot)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dqcheck import fields as f
 from dqcheck.checks.base import (
     TABLE,
+    Ask,
     BoundKey,
     Field,
     Measurement,
     PercentCheck,
-    expression_metric,
     percent_difference,
     register,
 )
 from dqcheck.errors import short
 from dqcheck.results import Bounds, exact, is_number, non_finite, plain
+from dqcheck.sql import expression_metric
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    pass
 
 
 class Reference(NamedTuple):
@@ -87,8 +88,8 @@ class Compare(PercentCheck):
 
         from dqcheck.sql import table_of, where_clause
 
-        _, metric = expression_metric(self.params.get("expression"), self.variables)
-        stmt = select(metric).select_from(table_of(table))
+        metric = expression_metric(self.params.get("expression"), self.variables)
+        stmt = select(metric.expression).select_from(table_of(table))
         return stmt.where(where_clause(where, self.variables)) if where else stmt
 
     def _this(self) -> Any:
@@ -109,15 +110,17 @@ class Compare(PercentCheck):
             self._reference().scalar_subquery().label("reference"),
         )
 
-    def measure(self, conn: Connection) -> Measurement:
-        row = conn.execute(self.statement()).one()
-        return self._percent(row[0], row[1])
+    def asks(self) -> list[Ask]:
+        if self.other_connection is not None:  # the reference side on its own connection
+            return [Ask(self._this()), Ask(self._reference(), reference=True)]
+        return [Ask(self.statement())]
 
-    def measure_with(self, conn: Connection, other: Connection) -> Measurement:
-        """Both sides when the reference is in another database."""
-        this = conn.execute(self._this()).scalar()
-        ref = other.execute(self._reference()).scalar()
-        return self._percent(this, ref)
+    def measure(self, answers: Sequence[Any]) -> Measurement:
+        if len(answers) == 2:
+            this, ref = answers
+            return self._percent(this[0], ref[0])
+        (row,) = answers
+        return self._percent(row[0], row[1])
 
     def _percent(self, this: Any, ref: Any) -> Measurement:
         for side, raw in (("this table", this), ("the reference", ref)):

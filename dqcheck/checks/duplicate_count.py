@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import TABLE, Check, Field, Measurement, register
+from dqcheck.checks.base import TABLE, Check, Field, register
 from dqcheck.results import Bounds
+from dqcheck.sql import Metric, count_distinct, count_values
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import Executable
 
 
@@ -44,18 +44,13 @@ class DuplicateCount(Check):
     def is_scan(self) -> bool:
         return len(self.key) == 1
 
-    def metrics(self) -> dict[str, Any]:
-        from sqlalchemy import func
-
-        from dqcheck.sql import col, count_values
-
+    def metrics(self) -> list[Metric]:
         (name,) = self.key
-        key, count = count_values(name)
-        return {key: count, f"count_distinct({name})": func.count(col(name).distinct())}
+        return [count_values(name), count_distinct(name)]
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
         (name,) = self.key
-        return values[f"count({name})"] - values[f"count_distinct({name})"]
+        return values[count_values(name)] - values[count_distinct(name)]
 
     def statement(self) -> Executable:
         from sqlalchemy import and_, func, literal_column, select
@@ -79,7 +74,3 @@ class DuplicateCount(Check):
         return select(
             func.coalesce(func.sum(n - literal_column("1")), literal_column("0"))
         ).select_from(groups)
-
-    def measure(self, conn: Connection) -> Measurement:
-        stmt = self.statement()
-        return Measurement(conn.execute(stmt).scalar())

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dqcheck.checks.base import SQL, Check, Measurement, jsonable_row, register
+from dqcheck.checks.base import SQL, Answer, Ask, Check, Measurement, jsonable_row, register
 from dqcheck.results import Bounds, Status
 from dqcheck.sql import bound_text
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import Executable
 
 SAMPLES = 5
@@ -34,8 +34,11 @@ class FailingRows(Check):
             self.variables,
         )
 
-    def measure(self, conn: Connection) -> Measurement:
-        rows = conn.execute(self.statement()).mappings().all()
+    def asks(self) -> list[Ask]:
+        return [Ask(self.statement(), Answer.ROWS)]
+
+    def measure(self, answers: Sequence[Any]) -> Measurement:
+        (rows,) = answers
         total = int(rows[0][TOTAL]) if rows else 0
         samples = [
             {k: cut(v) for k, v in jsonable_row({k: v for k, v in r.items() if k != TOTAL}).items()}

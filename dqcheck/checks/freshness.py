@@ -8,9 +8,10 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import CLOCK, COLUMN, TABLE, BoundKey, Check, Measurement, register
+from dqcheck.checks.base import COLUMN, TABLE, BoundKey, Check, Measurement, register
 from dqcheck.durations import format_duration
 from dqcheck.results import Status
+from dqcheck.sql import CLOCK, Metric, maximum
 
 
 @register
@@ -30,16 +31,11 @@ class Freshness(Check):
     def is_scan(self) -> bool:
         return True
 
-    def metrics(self) -> dict[str, Any]:
-        from sqlalchemy import func
+    def metrics(self) -> list[Metric]:
+        return [maximum(self.params["column"])]
 
-        from dqcheck.sql import col
-
-        name = self.params["column"]
-        return {f"max({name})": func.max(col(name))}
-
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        newest = values[f"max({self.params['column']})"]
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        newest = values[maximum(self.params["column"])]
         if newest is None:
             return None
         sentinel = sentinel_of(newest)
@@ -59,7 +55,7 @@ class Freshness(Check):
             text += f" (warn past {self.fmt(self.warn.max)})"
         return text
 
-    def judge(self, m: Measurement) -> tuple[Status, Any, str]:
+    def judge(self, m: Measurement, previous: Any = None) -> tuple[Status, Any, str]:
         if m.value is None:
             return self.on_null, None, "no rows: the table is empty or the column is all NULL"
         if isinstance(m.value, NoAge):

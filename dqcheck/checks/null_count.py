@@ -7,17 +7,16 @@ from typing import Any
 
 from dqcheck.checks.base import COLUMN, TABLE, Check, register
 from dqcheck.results import Bounds
+from dqcheck.sql import Metric, count_rows, count_values
 
 
-def null_metrics(column: str) -> dict[str, Any]:
+def null_metrics(column: str) -> list[Metric]:
     """NULL rows as ``COUNT(*) - COUNT(column)``: both counts are shared with other checks."""
-    from dqcheck.sql import count_rows, count_values
-
-    return dict([count_rows(), count_values(column)])
+    return [count_rows(), count_values(column)]
 
 
-def nulls(values: Mapping[str, Any], column: str) -> Any:
-    return values["count(*)"] - values[f"count({column})"]
+def nulls(values: Mapping[Metric, Any], column: str) -> Any:
+    return values[count_rows()] - values[count_values(column)]
 
 
 @register
@@ -32,8 +31,8 @@ class NullCount(Check):
     def is_scan(self) -> bool:
         return True
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> list[Metric]:
         return null_metrics(self.params["column"])
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
         return nulls(values, self.params["column"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from dqcheck.checks.base import COLUMN, TABLE, Check, percent, register
 from dqcheck.checks.null_count import null_metrics, nulls
+from dqcheck.sql import Metric, count_rows
 
 
 @register
@@ -20,9 +21,9 @@ class NullPercent(Check):
     def is_scan(self) -> bool:
         return True
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> list[Metric]:
         return null_metrics(self.params["column"])
 
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        rows = int(values["count(*)"] or 0)
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        rows = int(values[count_rows()] or 0)
         return 0 if not rows else percent(int(nulls(values, self.params["column"])), rows)

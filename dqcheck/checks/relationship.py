@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import COLUMN, TABLE, Check, Field, Measurement, register
+from dqcheck.checks.base import COLUMN, TABLE, Check, Field, register
 from dqcheck.errors import short
 from dqcheck.results import Bounds
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import Executable
 
 
@@ -63,6 +62,3 @@ class Relationship(Check):
         if self.where:
             conds.append(where_clause(self.where, self.variables))
         return select(func.count()).select_from(child).where(and_(*conds))
-
-    def measure(self, conn: Connection) -> Measurement:
-        return Measurement(conn.execute(self.statement()).scalar())

@@ -7,6 +7,7 @@ from typing import Any
 
 from dqcheck.checks.base import TABLE, Check, register
 from dqcheck.results import Bounds
+from dqcheck.sql import Metric, count_rows
 
 
 @register
@@ -21,10 +22,8 @@ class RowCount(Check):
     def is_scan(self) -> bool:
         return True
 
-    def metrics(self) -> dict[str, Any]:
-        from dqcheck.sql import count_rows
+    def metrics(self) -> list[Metric]:
+        return [count_rows()]
 
-        return dict([count_rows()])
-
-    def compute(self, values: Mapping[str, Any]) -> Any:
-        return values["count(*)"]
+    def compute(self, values: Mapping[Metric, Any]) -> Any:
+        return values[count_rows()]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import TABLE, Check, Field, Measurement, register
+from dqcheck.checks.base import TABLE, Answer, Ask, Check, Field, Measurement, register
 from dqcheck.results import Bounds, Status
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    pass
 
 # Common spellings, mapped to the long form PostgreSQL and the SQL standard use.
 ALIASES = {
@@ -76,23 +77,11 @@ class Schema(Check):
     }
     default_bounds = Bounds(max=0)
 
-    def measure(self, conn: Connection) -> Measurement:
-        from sqlalchemy import inspect
-        from sqlalchemy.exc import NoSuchTableError
+    def asks(self) -> list[Ask]:
+        return [Ask(None, Answer.COLUMNS)]
 
-        assert self.table is not None
-        try:
-            columns = inspect(conn).get_columns(self.table.name, schema=self.table.schema)
-        except NoSuchTableError:
-            raise LookupError(f"table {self.table} does not exist") from None
-        if not columns:
-            raise LookupError(f"table {self.table} does not exist or has no columns")
-        actual: dict[str, str] = {}
-        for c in columns:
-            try:
-                actual[c["name"]] = str(c["type"].compile(dialect=conn.dialect))
-            except Exception:  # a type the dialect cannot render: show its class
-                actual[c["name"]] = type(c["type"]).__name__
+    def measure(self, answers: Sequence[Any]) -> Measurement:
+        actual: dict[str, str] = answers[0]
         problems = []
         for name, expected in self.params["columns"].items():
             if name not in actual:

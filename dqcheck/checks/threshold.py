@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dqcheck.checks.base import SQL, Check, Measurement, register
+from dqcheck.checks.base import SQL, Check, register
 from dqcheck.sql import bound_text
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import Executable
 
 
@@ -21,12 +20,3 @@ class Threshold(Check):
 
     def statement(self) -> Executable:
         return bound_text(self.params["sql"], self.variables)
-
-    def measure(self, conn: Connection) -> Measurement:
-        result = conn.execute(self.statement())
-        if not result.returns_rows:
-            raise LookupError("the SQL returned no result set: a threshold needs a SELECT")
-        row = result.first()
-        if row is None:
-            return Measurement(None, note="the query returned no rows")
-        return Measurement(row[0])

@@ -53,27 +53,34 @@ def check_url(url: str, source: str = "--history") -> str:
 
 def history_url(config: ProjectConfig | Mapping[str, Any], flag: str | None) -> str | None:
     """``--history URL``, else ``history: {url: ...}`` in the project config, else None. A
-    relative SQLite path in the config is relative to the config file's folder."""
+    relative SQLite path in the config is relative to the config file's folder. Problems are
+    located at the line of the key in the config file."""
     if flag:
         check_url(flag, "--history")
         return flag
-    from dqcheck.config import ProjectConfig
+    from dqcheck.config import ProjectConfig, expand_env
+    from dqcheck.config_sections import check_sections
+    from dqcheck.validation import Problems, line_of
 
     project = config if isinstance(config, ProjectConfig) else ProjectConfig(sections=dict(config))
-    raw = project.sections.get("history")
-    if raw is None:
+    if "history" not in project.sections:
         return None
-    if not isinstance(raw, Mapping) or set(raw) != {"url"} or not isinstance(raw["url"], str):
-        raise ConfigError([Problem("expected {url: ...}", field="history")])
-    from dqcheck.config import expand_env
-
+    raw = project.sections["history"]
+    p = Problems(project.file)
+    check_sections(p, {"history": raw}, project.section_lines)
+    p.raise_if_any()
+    line = line_of(raw, "url", project.section_lines.get("history"))
     try:
         url = expand_env(raw["url"])
     except KeyError as exc:
+        message = f"environment variable {exc.args[0]} is not set"
+        raise ConfigError([Problem(message, project.file, line, field="history.url")]) from None
+    try:
+        check_url(url, "history.url")
+    except ConfigError as exc:  # located at its line in the config
         raise ConfigError(
-            [Problem(f"environment variable {exc.args[0]} is not set", field="history.url")]
+            [Problem(e.message, project.file, line, e.check, e.field) for e in exc.problems]
         ) from None
-    check_url(url, "history.url")
     return _relative_to(project, url)
 
 
@@ -325,22 +332,20 @@ class _Worker:
                 future.set_exception(exc)
 
 
-def load_previous(store: History | None, checks: Sequence[Check]) -> str | None:
-    """Give every ``change`` check the last stored measurement; the problem, if the history
-    cannot be read (the checks that need it then end in ``error``)."""
-    from dqcheck.checks.change import Change
-
+def load_previous(
+    store: History | None, checks: Sequence[Check]
+) -> tuple[dict[str, float], str | None]:
+    """The last stored measurement of every check that compares with it, by check id; and the
+    problem, if the history cannot be read (the checks that need it then end in ``error``)."""
     needing = [c for c in checks if c.needs_history]
     if store is None or not needing:
-        return None
+        return {}, None
     try:
-        previous = store.last_measures((c.suite, c.name) for c in needing)
+        stored = store.last_measures((c.suite, c.name) for c in needing)
     except EvaluationError as exc:
-        return str(exc)
-    for check in needing:
-        if isinstance(check, Change):
-            check.previous = previous.get((check.suite, check.name))
-    return None
+        return {}, str(exc)
+    previous = {c.id: stored[(c.suite, c.name)] for c in needing if (c.suite, c.name) in stored}
+    return previous, None
 
 
 def record(store: History, result: RunResult, read_problem: str | None) -> None:
