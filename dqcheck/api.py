@@ -243,7 +243,7 @@ def _execute(
     jobs: int,
     timeout: float | None,
     retries: int,
-    load_previous: Callable[..., str | None],
+    load_previous: Callable[..., tuple[dict[str, float], str | None]],
 ) -> tuple[list[CheckResult], str | None, str | None]:
     """The checks' results, the signal that interrupted the run (if any), and the history's
     problem (if it could not be read: the checks needing it end in ``error``)."""
@@ -255,7 +255,7 @@ def _execute(
     read_problem: str | None = None
     try:
         # Read on the history's own thread with a deadline: this thread stays free for a signal.
-        read_problem = load_previous(store, the_plan.checks)
+        previous, read_problem = load_previous(store, the_plan.checks)
         rest = the_plan
         if read_problem is not None:
             for check in the_plan.checks:
@@ -264,7 +264,9 @@ def _execute(
                     each(done[check.id])
             left = [c for c in the_plan.checks if c.id not in done]
             rest = make_plan(left, lambda c: target.resolved[str(c.connection)].url)
-        runner = Runner(engines.engine_for, jobs=jobs, timeout=timeout, retries=retries)
+        runner = Runner(
+            engines.engine_for, jobs=jobs, timeout=timeout, retries=retries, previous=previous
+        )
         try:
             for r in runner.run(rest, each):
                 done[r.id] = r

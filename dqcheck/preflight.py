@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import Check
 from dqcheck.config import ProjectConfig, load_project
 from dqcheck.errors import ConfigError, Problem
+from dqcheck.monitor import Flags as Monitoring  # the public name of run flags
 from dqcheck.plan import Plan, make_plan
 from dqcheck.suite import Suite, parse_vars
 from dqcheck.suite import load_suites as _load_suites
@@ -21,22 +22,22 @@ if TYPE_CHECKING:
     from dqcheck.connections import Resolved
     from dqcheck.monitor import Settings
 
+__all__ = [
+    "Config",
+    "Monitoring",
+    "Prepared",
+    "Target",
+    "load_suites",
+    "prepare",
+    "prepare_has_rows",
+    "project_config",
+    "resolve_connections",
+    "select_checks",
+    "suites_and_checks",
+]
+
 Config = ProjectConfig | str | Path | None
 Target = Sequence[str | Path] | Sequence[Suite] | Sequence[Check] | Plan
-
-
-@dataclass(frozen=True)
-class Monitoring:
-    """Monitoring for one run; each field given overrides its section of the project config
-    (SPEC section 5). Paths given here are relative to the current directory."""
-
-    notify: Sequence[str] = ()
-    statsd: str | None = None
-    prometheus_textfile: str | None = None
-    pushgateway: str | None = None
-    log_format: str | None = None
-    log_file: str | None = None
-    history: str | None = None
 
 
 @dataclass
@@ -126,23 +127,15 @@ def prepare(
 ) -> Prepared:
     """Everything a run does before its first query; every problem is a ConfigError.
     ``resolve=False`` (``validate``) checks all but the connections."""
-    from dqcheck.monitor import Flags, load_settings
+    from dqcheck.monitor import load_settings
     from dqcheck.monitor.history import history_url
 
     suites, checks = suites_and_checks(target, variables, select, tags)
     project = project_config(config)
     monitoring = monitoring or Monitoring()
-    flags = Flags(
-        notify=tuple(monitoring.notify),
-        statsd=monitoring.statsd,
-        prometheus_textfile=monitoring.prometheus_textfile,
-        pushgateway=monitoring.pushgateway,
-        log_format=monitoring.log_format,
-        log_file=monitoring.log_file,
-        sla=None if sla is None or isinstance(sla, str) else f"{float(sla)}s",
-    )
-    if isinstance(sla, str):
-        flags.sla = sla
+    if sla is not None:  # the argument wins over the monitoring's own
+        monitoring = replace(monitoring, sla=sla if isinstance(sla, str) else f"{float(sla)}s")
+    flags = replace(monitoring, notify=tuple(monitoring.notify))
     settings = load_settings(
         project.sections, flags, file=project.file, lines=project.section_lines, config=project
     )

@@ -2,7 +2,10 @@
 
 ``invoke`` asserts the exit code and shows stdout and stderr when it is wrong, and re-raises
 real crashes so that an internal error can never pass as an expected exit code (sqlfluff's
-``invoke_assert_code``). ``run_dqcheck`` runs the installed ``dqcheck`` entry point.
+``invoke_assert_code``). ``run_json`` is ``invoke`` of ``run ... --format json`` returning the
+parsed report. ``run_dqcheck`` runs the installed ``dqcheck`` entry point. ``strict_json`` parses
+anything dqcheck writes as JSON (reports, JSON log lines, alert bodies): a bare NaN or Infinity
+fails the test (SPEC 4).
 
 Both run with ``DQCHECK_DEBUG=1`` (so an internal error surfaces as an exception or a
 traceback rather than as exit 3) and without ``DQCHECK_URL`` unless the test sets it.
@@ -11,12 +14,15 @@ traceback rather than as exit 3) and without ``DQCHECK_URL`` unless the test set
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click.testing
 
@@ -43,8 +49,17 @@ def _describe(code: int | None, stdout: str, stderr: str) -> str:
     return f"exit code {code}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
 
 
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"not strict JSON: bare {name} (SPEC 4)")
+
+
+def strict_json(text: str) -> Any:
+    """Parse dqcheck's JSON output strictly: a bare NaN/Infinity/-Infinity fails the test."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def invoke(
-    args: Sequence[str],
+    args: Sequence[str | Path],
     expected_code: int,
     *,
     input: str | bytes | None = None,
@@ -73,6 +88,24 @@ def invoke(
     return result
 
 
+def run_json(
+    args: Sequence[str | Path],
+    expected_code: int = 0,
+    env: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """``invoke(["run", *ARGS, "--format", "json"], expected_code)`` and the report on stdout,
+    parsed strictly. The report's own ``exit_code`` must agree with the process's (a run whose
+    --json/--junit file cannot be written exits 3 with a report saying otherwise: use ``invoke``
+    and ``strict_json`` for that)."""
+    result = invoke(["run", *args, "--format", "json"], expected_code, env=env)
+    report = strict_json(result.stdout)
+    assert isinstance(report, dict), result.stdout
+    assert report["exit_code"] == expected_code, _describe(
+        result.exit_code, result.stdout, result.stderr
+    )
+    return report
+
+
 def dqcheck_executable() -> str:
     """The ``dqcheck`` script installed next to the running interpreter."""
     found = shutil.which("dqcheck", path=os.path.dirname(sys.executable))
@@ -81,7 +114,7 @@ def dqcheck_executable() -> str:
 
 
 def run_dqcheck(
-    args: Sequence[str],
+    args: Sequence[str | Path],
     *,
     env: Mapping[str, str | None] | None = None,
     timeout: float = 60,
@@ -108,3 +141,18 @@ def run_dqcheck(
 def describe(proc: subprocess.CompletedProcess[str]) -> str:
     """A subprocess outcome for assertion messages."""
     return _describe(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_dqcheck(args: Sequence[str | Path], workdir: Path) -> subprocess.Popen[bytes]:
+    """Start the installed ``dqcheck ARGS`` in the background (to signal it), its stdout and
+    stderr written to ``workdir/stdout`` and ``workdir/stderr``."""
+    merged = {**os.environ, **BASE_ENV}
+    environ = {k: v for k, v in merged.items() if v is not None}
+    return subprocess.Popen(
+        [dqcheck_executable(), *[str(a) for a in args]],
+        stdin=subprocess.DEVNULL,
+        stdout=(workdir / "stdout").open("wb"),
+        stderr=(workdir / "stderr").open("wb"),
+        env=environ,
+        cwd=workdir,
+    )

@@ -9,6 +9,10 @@ from collections.abc import Iterator
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
 
+# Helper modules with asserts of their own: rewritten like a test module's (register before
+# any test module imports them).
+pytest.register_assert_rewrite("casefiles")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: test needs a real PostgreSQL server")

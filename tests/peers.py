@@ -5,7 +5,9 @@
   (Apprise ``json://`` targets, a Pushgateway), answering a chosen status, optionally holding
   each answer back (a slow peer, released at teardown);
 - ``smtp_peer``: an ``aiosmtpd`` SMTP server receiving ``mailto://`` alerts;
-- ``orders_db``: a fresh PostgreSQL database with a small ``orders`` table.
+- ``orders_db``: a fresh PostgreSQL database with a small ``orders`` table (``ORDERS``), and the
+  suites on it that several monitoring test modules run: ``PASSING``, ``FAILING``, ``MIXED``
+  (with ``MIXED_EXPECTED``) and ``SLOW``.
 
 Test modules load them with ``pytest_plugins = ["peers"]``. Every server is stopped and every
 socket closed at fixture teardown; every wait is bounded. No asserts here, so PYTEST_DONT_REWRITE:
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clitools import strict_json
 
 # -- statsd ---------------------------------------------------------------------------------------
 
@@ -117,7 +120,8 @@ class Request:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
+        """The body parsed strictly: an alert body dqcheck sends is strict JSON (SPEC 4)."""
+        return strict_json(self.body.decode("utf-8"))
 
     @property
     def text(self) -> str:
@@ -266,6 +270,51 @@ INSERT INTO orders VALUES (1, 'paid', 10), (2, 'paid', 20), (3, 'refunded', 30);
 """
 
 
+#: has_rows 3 pass, total_amount 60 pass: exit 0.
+PASSING = """\
+suite: orders
+checks:
+  - {name: has_rows, type: row_count, table: orders}
+  - {name: total_amount, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
+"""
+#: has_rows 3 pass, too_many 3 fail, paid_only 1 fail (one refunded order): exit 1.
+FAILING = """\
+suite: orders
+checks:
+  - {name: has_rows, type: row_count, table: orders}
+  - {name: too_many, type: row_count, table: orders, max: 1}
+  - {name: paid_only, type: accepted_values, table: orders, column: status, values: [paid]}
+"""
+#: Every status at once (exit 3): see MIXED_EXPECTED.
+MIXED = """\
+suite: orders
+checks:
+  - {name: has_rows, type: row_count, table: orders}
+  - {name: few_rows, type: row_count, table: orders, warn: {min: 10}}
+  - {name: too_many, type: row_count, table: orders, max: 1}
+  - {name: avg_amount, type: aggregate, table: orders, expression: avg(amount), max: 15}
+  - {name: total_amount, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
+  - {name: paid_only, type: accepted_values, table: orders, column: status, values: [paid]}
+  - {name: missing, type: row_count, table: no_such_table}
+"""
+#: check of MIXED -> (status, value; None when nothing is measured)
+MIXED_EXPECTED: dict[str, tuple[str, float | None]] = {
+    "has_rows": ("pass", 3),
+    "few_rows": ("warn", 3),
+    "too_many": ("fail", 3),
+    "avg_amount": ("fail", 20),
+    "total_amount": ("pass", 60),
+    "paid_only": ("fail", 1),
+    "missing": ("error", None),
+}
+#: One check that passes after 2 s on PostgreSQL (for an SLA of 1 s).
+SLOW = """\
+suite: slow
+checks:
+  - {name: sleepy, type: threshold, sql: "SELECT 1 FROM (SELECT pg_sleep(2)) s", max: 5}
+"""
+
+
 def execute(url: str, sql: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -284,6 +333,11 @@ def orders_db(pg_db: str) -> str:
     30)."""
     execute(pg_db, ORDERS)
     return pg_db
+
+
+def log_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON log file dqcheck wrote, one strictly parsed object per line."""
+    return [strict_json(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -324,3 +378,63 @@ def project_config(folder: Path, db: str | None = None, **sections: Any) -> Path
     if db is not None:
         body = {"connections": {"warehouse": {"url": db}}, **body}
     return write(folder, "dqcheck.yml", json.dumps(body, indent=2))
+
+
+# -- a server that accepts and never answers ------------------------------------------------------
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
+
+    def __init__(self, hang_up: bool = False) -> None:
+        self.hang_up = hang_up  # close each connection at once instead of holding it
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.1)
+        self.port: int = self.listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self.count = 0
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._serve, name="silent-server", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if self.hang_up:
+                conn.close()
+            else:
+                self._held.append(conn)
+            with self._changed:
+                self.count += 1
+                self._changed.notify_all()
+            self.accepted.set()
+
+    def wait_for(self, n: int, timeout: float) -> bool:
+        """Whether ``n`` connections were accepted within ``timeout`` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.count >= n, timeout)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.listener.close()
+        for conn in self._held:
+            conn.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()

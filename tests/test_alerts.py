@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from clitools import invoke
-from peers import HttpPeer, SmtpPeer, project_config, write
+from peers import FAILING, PASSING, HttpPeer, SmtpPeer, log_lines, project_config, write
 from sqlalchemy.engine import make_url
 
 pytest_plugins = ["peers"]
@@ -21,19 +21,6 @@ pytestmark = pytest.mark.postgres
 
 UNREACHABLE_DB = "postgresql://nobody@127.0.0.1:1/x"
 
-PASSING = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: amount_ok, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
-"""
-FAILING = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: too_many, type: row_count, table: orders, max: 1}
-  - {name: status_ok, type: accepted_values, table: orders, column: status, values: [paid]}
-"""
 FAIL_AND_ERROR = """\
 suite: orders
 checks:
@@ -48,10 +35,6 @@ def json_url(peer: HttpPeer, path: str = "/hook", query: str = "") -> str:
 
 def config(folder: Path, db: str, targets: list[dict[str, Any]]) -> Path:
     return project_config(folder, db, notify=targets)
-
-
-def log_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def alert_messages(peer: HttpPeer) -> list[dict[str, Any]]:
@@ -77,7 +60,7 @@ def test_failing_run_posts_one_json_alert_naming_the_failures(
     assert "orders" in alert["title"] and "2 checks failed" in alert["title"]
     text = alert["message"]
     assert "orders.too_many: value 3, expected <= 1" in text, text
-    assert "orders.status_ok: value 1, expected" in text, text
+    assert "orders.paid_only: value 1, expected" in text, text
     assert "orders.has_rows" not in text, "a passing check is not an alert"
     assert re.search(r"3 checks: 1 pass, 0 warn, 2 fail, 0 error in \d+\.\ds", text), text
     masked = make_url(secret_url).render_as_string(hide_password=True)
@@ -187,7 +170,7 @@ def test_failing_run_emails_the_alert(orders_db: str, smtp_peer: SmtpPeer, tmp_p
     assert part is not None
     body = part.get_content()
     assert "orders.too_many: value 3, expected <= 1" in body, body
-    assert "orders.status_ok" in body
+    assert "orders.paid_only" in body
 
 
 # -- failing targets ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import invoke
+from clitools import invoke, strict_json
 from peers import HttpPeer, StatsdPeer, project_config, write
 
 from dqcheck import api
@@ -93,7 +93,7 @@ def test_api_run_monitors_and_judges_the_sla_with_no_cli(
     names = {m.name for m in metrics}
     assert "dqcheck.check.slow.sleepy.status" in names
     assert [m.number for m in metrics if m.name == "dqcheck.run.sla_miss"] == [1]
-    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    events = [strict_json(line)["event"] for line in log.read_text().splitlines()]
     assert events[0] == "run_start" and events[-1] == "run_end" and "sla_miss" in events
 
 
@@ -126,10 +126,10 @@ def test_has_rows_emits_the_same_events_as_run(
     )
     metrics = statsd_peer.collect(until="dqcheck.run.duration")
     assert "dqcheck.check.has_rows.has_rows.status" in {m.name for m in metrics}
-    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    events = [strict_json(line)["event"] for line in log.read_text().splitlines()]
     assert events == ["run_start", "check_result", "run_end"]
     assert 'dqcheck_check_status{check="has_rows"' in prom.read_text()
-    assert json.loads(out.read_text())["checks"][0]["name"] == "has_rows"
+    assert strict_json(out.read_text())["checks"][0]["name"] == "has_rows"
     assert "<testcase" in (tmp_path / "j.xml").read_text()
 
 

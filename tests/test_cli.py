@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from clitools import dqcheck_executable, invoke
+from clitools import dqcheck_executable, invoke, run_json, strict_json
 
 from dqcheck import __version__
 
@@ -114,11 +114,6 @@ def clean(tmp_path: Path) -> Path:
     path = tmp_path / "clean.yml"
     path.write_text(ALL_PASS, encoding="utf-8")
     return path
-
-
-def run_json(*args: str | Path, code: int) -> dict:
-    result = invoke(["run", *map(str, args), "--format", "json"], code)
-    return json.loads(result.stdout)
 
 
 def names(report: dict) -> list[str]:
@@ -311,7 +306,7 @@ def test_list_text(shop: Path) -> None:
 
 def test_list_json(shop: Path) -> None:
     result = invoke(["list", str(shop), "--format", "json"], 0)
-    rows = json.loads(result.stdout)
+    rows = strict_json(result.stdout)
     assert [r["name"] for r in rows] == list(EXPECTED)
     by_name = {r["name"]: r for r in rows}
     assert by_name["avg_amount"] == {
@@ -326,14 +321,14 @@ def test_list_json(shop: Path) -> None:
 
 def test_list_is_filtered_like_run(shop: Path) -> None:
     result = invoke(["list", str(shop), "--format", "json", "--tag", "core"], 0)
-    assert [r["name"] for r in json.loads(result.stdout)] == ["email_not_null", "status_ok"]
+    assert [r["name"] for r in strict_json(result.stdout)] == ["email_not_null", "status_ok"]
 
 
 def test_schema_is_json_naming_every_check_type() -> None:
     from dqcheck.checks import REGISTRY
 
     result = invoke(["schema"], 0)
-    schema = json.loads(result.stdout)
+    schema = strict_json(result.stdout)
     assert isinstance(schema, dict)
     assert "checks" in json.dumps(schema.get("properties", {}))
     text = json.dumps(schema)
@@ -362,7 +357,7 @@ def test_schema_is_json_naming_every_check_type() -> None:
 )
 def test_select_and_tag(shop: Path, url: str, options: list[str], selected: list[str]) -> None:
     code = 1 if "status_ok" in selected else 0
-    report = run_json(shop, "--url", url, *options, code=code)
+    report = run_json([shop, "--url", url, *options], code)
     assert names(report) == selected
     assert report["summary"]["total"] == len(selected)
 
@@ -398,7 +393,7 @@ def test_sqlite_run_text_report(shop: Path, url: str) -> None:
 
 
 def test_sqlite_run_json_report(shop: Path, url: str) -> None:
-    report = run_json(shop, "--url", url, code=1)
+    report = run_json([shop, "--url", url], 1)
     assert report["status"] == "fail"
     assert report["exit_code"] == 1
     got = {c["name"]: (c["status"], c["value"]) for c in report["checks"]}
@@ -412,16 +407,14 @@ def test_sqlite_all_pass_exits_0(clean: Path, url: str) -> None:
 
 
 def test_var_overrides_suite_default(shop: Path, url: str) -> None:
-    report = run_json(
-        shop, "--url", url, "--select", "recent_orders", "--var", "ds=2021-01-01", code=0
-    )
+    report = run_json([shop, "--url", url, "--select", "recent_orders", "--var", "ds=2021-01-01"])
     assert report["checks"][0]["value"] == 2
 
 
 def test_var_value_is_not_sql(shop: Path, url: str) -> None:
     # pasted, this would count every row; bound, it is just a string no date reaches
     report = run_json(
-        shop, "--url", url, "--select", "recent_orders", "--var", "ds=z' OR '1'='1", code=1
+        [shop, "--url", url, "--select", "recent_orders", "--var", "ds=z' OR '1'='1"], 1
     )
     assert report["checks"][0]["value"] == 0
 
@@ -471,7 +464,7 @@ def test_json_file_is_written(shop: Path, url: str, tmp_path: Path) -> None:
     target.parent.mkdir()
     result = invoke(["run", str(shop), "--url", url, "--json", str(target)], 1)
     assert "5 checks:" in result.stdout  # text still goes to stdout
-    report = json.loads(target.read_text(encoding="utf-8"))
+    report = strict_json(target.read_text(encoding="utf-8"))
     assert report["exit_code"] == 1
     assert {c["name"]: c["status"] for c in report["checks"]} == {
         k: v[0] for k, v in EXPECTED.items()
@@ -481,8 +474,8 @@ def test_json_file_is_written(shop: Path, url: str, tmp_path: Path) -> None:
 def test_json_file_matches_json_stdout(clean: Path, url: str, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     result = invoke(["run", str(clean), "--url", url, "--format", "json", "--json", str(target)], 0)
-    from_stdout = json.loads(result.stdout)
-    from_file = json.loads(target.read_text(encoding="utf-8"))
+    from_stdout = strict_json(result.stdout)
+    from_file = strict_json(target.read_text(encoding="utf-8"))
     assert from_file == from_stdout
 
 

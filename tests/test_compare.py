@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import invoke
+from clitools import invoke, strict_json
 
 pytestmark = pytest.mark.postgres
 
@@ -57,7 +56,7 @@ def test_compare_reads_the_reference_from_its_own_connection(
     env = {"AIRFLOW_CONN_SOURCE": reference_db.replace("+psycopg2", "")}
     args = ["run", str(suite), "--url", pg_db, "--var", "upto=95", "--format", "json"]
     result = invoke(args, 1, env=env)
-    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    checks = {c["name"]: c for c in strict_json(result.stdout)["checks"]}
     # 100 rows here vs 95 in the reference: 100 × 5 / 95
     assert checks["rows_match"]["status"] == "fail"
     assert checks["rows_match"]["value"] == pytest.approx(500 / 95)

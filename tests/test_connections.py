@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import click.testing
 import pytest
-from clitools import BASE_ENV, invoke
+from clitools import BASE_ENV, invoke, run_json, strict_json
 from sqlalchemy.engine import make_url
 
 from dqcheck.config import load_config
@@ -198,15 +198,6 @@ def write_suite(
     return path
 
 
-def run_json(
-    args: list[Any], code: int = 0, env: dict[str, str | None] | None = None
-) -> dict[str, Any]:
-    result = invoke(["run", *args, "--format", "json"], code, env={**CLEARED, **(env or {})})
-    report: dict[str, Any] = json.loads(result.stdout)
-    assert report["exit_code"] == code
-    return report
-
-
 def values(report: dict[str, Any]) -> dict[str, Any]:
     """``suite.name`` → value of each check, after asserting that none ended in error."""
     for check in report["checks"]:
@@ -237,12 +228,12 @@ CONFIG = 'connections:\n  warehouse:\n    url: "${WH_URL}"\n'
 
 
 def test_url_option(tmp_path: Path, db_a: str) -> None:
-    report = run_json([write_suite(tmp_path), "--url", db_a])
+    report = run_json([write_suite(tmp_path), "--url", db_a], env=CLEARED)
     assert count(report) == ROWS_A
 
 
 def test_dqcheck_url_environment_variable(tmp_path: Path, db_a: str) -> None:
-    report = run_json([write_suite(tmp_path)], env={"DQCHECK_URL": db_a})
+    report = run_json([write_suite(tmp_path)], env={**CLEARED, "DQCHECK_URL": db_a})
     assert count(report) == ROWS_A
 
 
@@ -250,7 +241,9 @@ def test_conn_id_airflow_uri_with_encoded_password(tmp_path: Path, db_a: str, re
     uri = airflow_uri(db_a, reader)
     assert "%40" in uri and "%3A" in uri and "%2F" in uri and "%25" in uri
     suite = write_suite(tmp_path, user=reader.name)
-    report = run_json([suite, "--conn-id", "warehouse"], env={"AIRFLOW_CONN_WAREHOUSE": uri})
+    report = run_json(
+        [suite, "--conn-id", "warehouse"], env={**CLEARED, "AIRFLOW_CONN_WAREHOUSE": uri}
+    )
     assert values(report) == {"orders.has_rows": ROWS_A, "orders.connected_as": 1}
 
     url = resolved_url(conn_id="warehouse", env={"AIRFLOW_CONN_WAREHOUSE": uri})
@@ -269,7 +262,9 @@ def test_conn_id_airflow_json_form(tmp_path: Path, db_a: str, reader: Role, extr
         extra = json.dumps(extra)
     conn = airflow_json(db_a, reader, extra)
     suite = write_suite(tmp_path, user=reader.name)
-    report = run_json([suite, "--conn-id", "warehouse"], env={"AIRFLOW_CONN_WAREHOUSE": conn})
+    report = run_json(
+        [suite, "--conn-id", "warehouse"], env={**CLEARED, "AIRFLOW_CONN_WAREHOUSE": conn}
+    )
     assert values(report) == {"orders.has_rows": ROWS_A, "orders.connected_as": 1}
 
     url = resolved_url(conn_id="warehouse", env={"AIRFLOW_CONN_WAREHOUSE": conn})
@@ -281,13 +276,13 @@ def test_conn_id_airflow_json_form(tmp_path: Path, db_a: str, reader: Role, extr
 
 def test_suite_connection_from_airflow_environment(tmp_path: Path, db_a: str, reader: Role) -> None:
     suite = write_suite(tmp_path, connection="warehouse", user=reader.name)
-    report = run_json([suite], env={"AIRFLOW_CONN_WAREHOUSE": airflow_uri(db_a, reader)})
+    report = run_json([suite], env={**CLEARED, "AIRFLOW_CONN_WAREHOUSE": airflow_uri(db_a, reader)})
     assert values(report) == {"orders.has_rows": ROWS_A, "orders.connected_as": 1}
 
 
 def test_config_file_option(tmp_path: Path, db_a: str) -> None:
     config = write_config(tmp_path, CONFIG)
-    env = {"WH_URL": db_a}
+    env = {**CLEARED, "WH_URL": db_a}
     # the suite's connection: id, then the same id given as --conn-id
     suite = write_suite(tmp_path, connection="warehouse")
     assert count(run_json([suite, "--config", config], env=env)) == ROWS_A
@@ -328,7 +323,7 @@ def test_default_config_file_in_working_directory(
         prog_name="dqcheck",
     )
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    assert count(json.loads(result.stdout)) == ROWS_A
+    assert count(strict_json(result.stdout)) == ROWS_A
 
 
 def test_unset_variable_in_config_is_exit_2_naming_it(tmp_path: Path) -> None:
@@ -346,32 +341,32 @@ def test_unset_variable_in_config_is_exit_2_naming_it(tmp_path: Path) -> None:
 
 def test_url_beats_dqcheck_url_and_suite_connection(tmp_path: Path, db_a: str, db_b: str) -> None:
     suite = write_suite(tmp_path, connection="warehouse")
-    env = {"DQCHECK_URL": db_b, "AIRFLOW_CONN_WAREHOUSE": db_b.replace("+psycopg2", "")}
+    env = {**CLEARED, "DQCHECK_URL": db_b, "AIRFLOW_CONN_WAREHOUSE": db_b.replace("+psycopg2", "")}
     assert count(run_json([suite, "--url", db_a], env=env)) == ROWS_A
 
 
 def test_dqcheck_url_beats_suite_connection(tmp_path: Path, db_a: str, db_b: str) -> None:
     suite = write_suite(tmp_path, connection="warehouse")
-    env = {"DQCHECK_URL": db_a, "AIRFLOW_CONN_WAREHOUSE": db_b}
+    env = {**CLEARED, "DQCHECK_URL": db_a, "AIRFLOW_CONN_WAREHOUSE": db_b}
     assert count(run_json([suite], env=env)) == ROWS_A
 
 
 def test_conn_id_beats_suite_connection(tmp_path: Path, db_a: str, db_b: str) -> None:
     suite = write_suite(tmp_path, connection="warehouse")
-    env = {"AIRFLOW_CONN_WAREHOUSE": db_b, "AIRFLOW_CONN_OTHER": db_a}
+    env = {**CLEARED, "AIRFLOW_CONN_WAREHOUSE": db_b, "AIRFLOW_CONN_OTHER": db_a}
     assert count(run_json([suite, "--conn-id", "other"], env=env)) == ROWS_A
 
 
 def test_conn_id_beats_dqcheck_url(tmp_path: Path, db_a: str, db_b: str) -> None:
     suite = write_suite(tmp_path)
-    env = {"DQCHECK_URL": db_b, "AIRFLOW_CONN_OTHER": db_a}
+    env = {**CLEARED, "DQCHECK_URL": db_b, "AIRFLOW_CONN_OTHER": db_a}
     assert count(run_json([suite, "--conn-id", "other"], env=env)) == ROWS_A
 
 
 def test_airflow_environment_beats_project_config(tmp_path: Path, db_a: str, db_b: str) -> None:
     config = write_config(tmp_path, CONFIG)
     suite = write_suite(tmp_path, connection="warehouse")
-    env = {"WH_URL": db_b, "AIRFLOW_CONN_WAREHOUSE": db_a}
+    env = {**CLEARED, "WH_URL": db_b, "AIRFLOW_CONN_WAREHOUSE": db_a}
     assert count(run_json([suite, "--config", config], env=env)) == ROWS_A
 
 
@@ -441,6 +436,7 @@ def test_two_suites_with_different_connections(tmp_path: Path, db_a: str, db_b: 
     a = write_suite(tmp_path, name="suite_a", connection="wh_a")
     b = write_suite(tmp_path, name="suite_b", connection="wh_b")
     env = {
+        **CLEARED,
         "AIRFLOW_CONN_WH_A": db_a.replace("postgresql+psycopg2://", "postgres://"),
         "AIRFLOW_CONN_WH_B": db_b.replace("postgresql+psycopg2://", "postgres://"),
     }
@@ -454,7 +450,7 @@ def test_two_suites_from_config_and_airflow(tmp_path: Path, db_a: str, db_b: str
     config = write_config(tmp_path, CONFIG)
     a = write_suite(tmp_path, name="suite_a", connection="warehouse")
     b = write_suite(tmp_path, name="suite_b", connection="other")
-    env = {"WH_URL": db_a, "AIRFLOW_CONN_OTHER": db_b}
+    env = {**CLEARED, "WH_URL": db_a, "AIRFLOW_CONN_OTHER": db_b}
     report = run_json([a, b, "--config", config], env=env)
     assert values(report) == {"suite_a.has_rows": ROWS_A, "suite_b.has_rows": ROWS_B}
 
@@ -563,8 +559,8 @@ def test_plain_postgresql_scheme_runs(tmp_path: Path, db_a: str) -> None:
     suite = write_suite(tmp_path)
     for scheme in ("postgresql://", "postgres://"):
         url = db_a.replace("postgresql+psycopg2://", scheme)
-        assert count(run_json([suite, "--url", url])) == ROWS_A
-        assert count(run_json([suite], env={"DQCHECK_URL": url})) == ROWS_A
+        assert count(run_json([suite, "--url", url], env=CLEARED)) == ROWS_A
+        assert count(run_json([suite], env={**CLEARED, "DQCHECK_URL": url})) == ROWS_A
 
 
 # -- the Airflow example --------------------------------------------------------------------------

@@ -4,22 +4,16 @@ example suites in checks/ find exactly those defects (what `make demo` shows).""
 from __future__ import annotations
 
 import importlib.util
-import inspect
-import json
-import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-
-from dqcheck.cli import cli
+from clitools import invoke, run_json
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILDER = ROOT / "demo" / "make_demo_db.py"
@@ -58,25 +52,6 @@ def load_builder() -> ModuleType:
     sys.modules["make_demo_db"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
-
-
-def runner() -> CliRunner:
-    """A runner whose ``result.stdout`` is stdout alone (click < 8.2 mixes stderr in)."""
-    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg, unused-ignore]
-    return CliRunner()
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI from an empty folder, so no project config (dqcheck.yml) of the checkout
-    applies, and with no DQCHECK_URL from the environment."""
-    previous = Path.cwd()
-    with tempfile.TemporaryDirectory() as empty:
-        os.chdir(empty)
-        try:
-            return runner().invoke(cli, list(args), env={"NO_COLOR": "1", "DQCHECK_URL": None})
-        finally:
-            os.chdir(previous)
 
 
 def query(db: Path, sql: str, *params: Any) -> Any:
@@ -130,11 +105,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(demo_db: Path) -> dict[str, Any]:
-    """The JSON report of the demo run, plus its exit code under "_exit"."""
+    """The JSON report of the demo run (which exits 1), plus its start time under "_ran_at"."""
     before = datetime.now(timezone.utc)
-    result = invoke("run", str(CHECKS), "--url", f"sqlite:///{demo_db}", "--format", "json")
-    data: dict[str, Any] = json.loads(result.stdout)
-    data["_exit"] = result.exit_code
+    data = run_json([CHECKS, "--url", f"sqlite:///{demo_db}"], 1)
     data["_ran_at"] = before
     return data
 
@@ -202,13 +175,12 @@ def test_another_seed_gives_other_data_with_the_same_defects(tmp_path: Path) -> 
 
 
 def test_suites_validate() -> None:
-    result = invoke("validate", str(CHECKS))
-    assert result.exit_code == 0, result.output
+    result = invoke(["validate", CHECKS], 0)
     assert result.stdout.strip() == f"ok: 2 suites, {len(EXPECTED)} checks"
 
 
 def test_demo_run_exits_1_with_pass_warn_and_fail(report: dict[str, Any]) -> None:
-    assert report["_exit"] == 1
+    # the process's exit code 1 is asserted by run_json in the fixture
     assert report["exit_code"] == 1
     assert report["status"] == "fail"
     statuses = {c["status"] for c in report["checks"]}
@@ -278,8 +250,8 @@ def test_demo_freshness_warns_at_about_three_hours(report: dict[str, Any], demo_
 
 
 def test_demo_text_report_shows_the_table(demo_db: Path) -> None:
-    result = invoke("run", str(CHECKS), "--url", f"sqlite:///{demo_db}", "--explain-exit")
-    assert result.exit_code == 1, result.output
+    args = ["run", CHECKS, "--url", f"sqlite:///{demo_db}", "--explain-exit"]
+    result = invoke(args, 1, env={"NO_COLOR": "1"})
     lines = result.stdout.splitlines()
     for name, status in EXPECTED.items():
         assert any(line.split()[:2] == [status.upper(), name] for line in lines), name
@@ -291,20 +263,8 @@ def test_demo_text_report_shows_the_table(demo_db: Path) -> None:
 
 def test_ds_variable_narrows_the_dated_checks(demo_db: Path) -> None:
     ds = (datetime.now(timezone.utc) - timedelta(days=30)).strftime("%Y-%m-%d")
-    result = invoke(
-        "run",
-        str(CHECKS),
-        "--url",
-        f"sqlite:///{demo_db}",
-        "--format",
-        "json",
-        "--var",
-        f"ds={ds}",
-        "--select",
-        "*_has_rows",
-    )
-    assert result.exit_code == 0, result.output
-    checks = by_name(json.loads(result.stdout))
+    args = [CHECKS, "--url", f"sqlite:///{demo_db}", "--var", f"ds={ds}", "--select", "*_has_rows"]
+    checks = by_name(run_json(args))
     for table in ("orders", "customers"):
         recent = query(demo_db, f"SELECT count(*) FROM {table} WHERE created_at >= ?", ds)
         assert 0 < recent < query(demo_db, f"SELECT count(*) FROM {table}")
@@ -341,8 +301,6 @@ def test_demo_suites_give_the_same_results_on_postgresql(pg_db: str) -> None:
             )
     finally:
         engine.dispose()
-    result = invoke("run", str(CHECKS), "--url", pg_db, "--format", "json")
-    report = json.loads(result.stdout)
+    report = run_json([CHECKS, "--url", pg_db], 1)
     statuses = {name: c["status"] for name, c in by_name(report).items()}
     assert statuses == EXPECTED, [c["message"] or c["error"] for c in report["checks"]]
-    assert result.exit_code == 1

@@ -3,7 +3,6 @@ and the JSON report of SPEC section 4 (fields, types, masking)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,7 +11,7 @@ from typing import Any
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import describe, run_dqcheck
+from clitools import describe, run_dqcheck, strict_json
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -103,9 +102,9 @@ def db(pg_db: str) -> str:
 
 def report_of(proc: Any) -> dict[str, Any]:
     try:
-        return json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"stdout is not one JSON document\n{describe(proc)}")
+        return strict_json(proc.stdout)
+    except ValueError as exc:  # json.JSONDecodeError, or a bare NaN/Infinity
+        pytest.fail(f"stdout is not one strict JSON document ({exc})\n{describe(proc)}")
 
 
 def run(*args: str | Path, env: dict[str, str | None] | None = None) -> Any:
@@ -471,7 +470,7 @@ def test_password_is_masked_everywhere(secret_url: tuple[str, str], tmp_path: Pa
     assert report["connection"].startswith(f"postgresql+psycopg2://{role}:***@")
     assert statuses(report)["has_rows"] == "pass"  # the role really connected
     written = target.read_text(encoding="utf-8")
-    assert json.loads(written)["connection"] == report["connection"]
+    assert strict_json(written)["connection"] == report["connection"]
     text_proc = run("run", path, "--url", url)
     for out in (proc.stdout, proc.stderr, written, text_proc.stdout, text_proc.stderr):
         for secret in secret_forms(password):

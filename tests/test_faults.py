@@ -13,7 +13,6 @@ Every wait is bounded (``proc.wait(timeout=...)``, bounded polling loops).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
@@ -27,7 +26,7 @@ from typing import Any
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
-from clitools import BASE_ENV, TRACEBACK, describe, run_dqcheck
+from clitools import BASE_ENV, TRACEBACK, describe, run_dqcheck, strict_json
 
 pytestmark = pytest.mark.postgres
 
@@ -174,7 +173,7 @@ def test_server_stopped_mid_run(dedicated_server: pgserver.PgServer, tmp_path: P
     text = output(tmp_path)
     assert code == 3, text
     assert TRACEBACK not in text
-    doc = json.loads(report.read_text())
+    doc = strict_json(report.read_text())
     checks = {c["name"]: c for c in doc["checks"]}
     assert checks["quick"]["status"] == "pass"
     assert checks["sleepy"]["status"] == "error", "the query the server dropped"
@@ -206,7 +205,7 @@ def test_backend_terminated_mid_query(pg_db: str, tmp_path: Path) -> None:
     text = output(tmp_path)
     assert code == 3, text
     assert TRACEBACK not in text
-    doc = json.loads(report.read_text())
+    doc = strict_json(report.read_text())
     checks = {c["name"]: c for c in doc["checks"]}
     assert checks["sleepy"]["status"] == "error"
     message = checks["sleepy"]["message"]
@@ -229,7 +228,7 @@ def test_statement_timeout_cancels_on_the_server(pg_db: str, tmp_path: Path) -> 
         ["run", suite, "--url", pg_db, "--timeout", "1s", "--format", "json"], timeout=30
     )
     assert proc.returncode == 3, describe(proc)
-    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    checks = {c["name"]: c for c in strict_json(proc.stdout)["checks"]}
     assert checks["sleepy"]["status"] == "error"
     assert "timed out" in checks["sleepy"]["message"]
     assert checks["quick"]["status"] == checks["after"]["status"] == "pass"
@@ -277,7 +276,7 @@ def test_a_server_that_comes_up_during_the_retry_window_is_reached(tmp_path: Pat
     text = output(tmp_path)
     assert code == 0, text
     assert TRACEBACK not in text
-    doc = json.loads(report.read_text())
+    doc = strict_json(report.read_text())
     assert [c["status"] for c in doc["checks"]] == ["pass"]
 
 
@@ -289,7 +288,7 @@ def test_no_retries_against_a_dead_port(tmp_path: Path) -> None:
         ["run", suite, "--url", url, "--retries", "0", "--format", "json"], timeout=20
     )
     assert proc.returncode == 3, describe(proc)
-    (check,) = json.loads(proc.stdout)["checks"]
+    (check,) = strict_json(proc.stdout)["checks"]
     assert check["status"] == "error"
     assert check["message"].startswith("could not connect"), check["message"]
     assert "refused" in check["message"]
@@ -305,7 +304,7 @@ def test_retries_are_counted_in_the_message(tmp_path: Path) -> None:
         ["run", suite, "--url", url, "--retries", "2", "--format", "json"], timeout=30
     )
     assert proc.returncode == 3, describe(proc)
-    (check,) = json.loads(proc.stdout)["checks"]
+    (check,) = strict_json(proc.stdout)["checks"]
     assert "could not connect" in check["message"]
     assert "(after 3 attempts)" in check["message"], check["message"]
 
@@ -343,7 +342,7 @@ def test_permanent_connection_errors_are_not_retried(
     target = url.render_as_string(hide_password=False)
     proc = run_dqcheck(["run", suite, "--url", target, "--retries", "5", "--format", "json"])
     assert proc.returncode == 3, describe(proc)
-    (check,) = json.loads(proc.stdout)["checks"]
+    (check,) = strict_json(proc.stdout)["checks"]
     assert check["status"] == "error"
     assert expected in check["message"], check["message"]
     assert "(after" not in check["message"], "a permanent error was retried"

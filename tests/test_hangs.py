@@ -15,87 +15,29 @@ silent server is a thread closed at teardown. No assertion is on speed.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
-from clitools import BASE_ENV, TRACEBACK, describe, invoke, run_dqcheck
+from clitools import TRACEBACK, describe, invoke, run_dqcheck, start_dqcheck, strict_json
+from peers import SilentServer
 from sqlalchemy.engine import make_url
 
-from dqcheck.runner import is_transient
+from dqcheck.transient import is_transient
+
+pytest_plugins = ["peers"]
 
 DQCHECK = os.path.join(os.path.dirname(sys.executable), "dqcheck")
 #: Bound of any single run here: far above dqcheck's own timeouts (connect 10 s, history 50 s).
 RUN_BOUND = 120
-
-
-class SilentServer:
-    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
-
-    def __init__(self, hang_up: bool = False) -> None:
-        self.hang_up = hang_up  # close each connection at once instead of holding it
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.1)
-        self.port: int = self.listener.getsockname()[1]
-        self.accepted = threading.Event()
-        self.count = 0
-        self._held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._serve, name="silent-server", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self.hang_up:
-                conn.close()
-            else:
-                self._held.append(conn)
-            with self._changed:
-                self.count += 1
-                self._changed.notify_all()
-            self.accepted.set()
-
-    def wait_for(self, n: int, timeout: float) -> bool:
-        """Whether ``n`` connections were accepted within ``timeout`` seconds."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self.count >= n, timeout)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        self.listener.close()
-        for conn in self._held:
-            conn.close()
-
-
-@pytest.fixture
-def silent_server() -> Iterator[SilentServer]:
-    server = SilentServer()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
@@ -120,19 +62,6 @@ def shop(tmp_path: Path) -> tuple[str, Path]:
     return f"sqlite:///{db}", suite
 
 
-def start(args: list[str], workdir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **BASE_ENV}
-    environ = {k: v for k, v in env.items() if v is not None}
-    return subprocess.Popen(
-        [DQCHECK, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=(workdir / "stdout").open("wb"),
-        stderr=(workdir / "stderr").open("wb"),
-        env=environ,
-        cwd=workdir,
-    )
-
-
 def output(workdir: Path) -> str:
     out = (workdir / "stdout").read_text(errors="replace")
     err = (workdir / "stderr").read_text(errors="replace")
@@ -153,7 +82,7 @@ def test_a_silent_history_ends_the_change_checks_in_error(
     )
     assert proc.returncode == 3, describe(proc)
     assert silent_server.accepted.is_set(), "dqcheck never tried the history"
-    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    checks = {c["name"]: c for c in strict_json(proc.stdout)["checks"]}
     assert checks["rows"]["status"] == "pass", "a check that needs no history still runs"
     change = checks["rows_change"]
     assert change["status"] == "error"
@@ -168,7 +97,7 @@ def test_sigterm_while_connecting_to_a_silent_history(
     db, suite = shop
     history = f"postgresql://u@127.0.0.1:{silent_server.port}/db"
     report = tmp_path / "report.json"
-    proc = start(
+    proc = start_dqcheck(
         ["run", str(suite), "--url", db, "--history", history, "--json", str(report)], tmp_path
     )
     try:
@@ -184,7 +113,7 @@ def test_sigterm_while_connecting_to_a_silent_history(
     text = output(tmp_path)
     assert returncode == 143, text
     assert TRACEBACK not in text
-    doc = json.loads(report.read_text())
+    doc = strict_json(report.read_text())
     assert doc["exit_code"] == 143
     assert {c["status"] for c in doc["checks"]} == {"error"}
 
@@ -315,7 +244,7 @@ def test_four_compares_on_one_url_with_one_job(pg_db: str, tmp_path: Path) -> No
     suite.write_text("checks:\n" + checks)
     args = ["run", str(suite), "--url", pg_db, "--jobs", "1", "--format", "json"]
     result = invoke(args, 0, env=env)
-    doc = json.loads(result.stdout)
+    doc = strict_json(result.stdout)
     assert [c["status"] for c in doc["checks"]] == ["pass"] * 4, doc
 
 
@@ -340,7 +269,7 @@ def test_failing_rows_samples_are_cut(tmp_path: Path) -> None:
     )
     assert len(result.stdout) < 100_000
     assert report.stat().st_size < 100_000
-    (check,) = json.loads(report.read_text())["checks"]
+    (check,) = strict_json(report.read_text())["checks"]
     assert check["value"] == 10, "every failing row is counted"
     rows = check["rows"]
     assert 1 <= len(rows) <= 5

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import invoke
+from clitools import invoke, strict_json
 
 pytestmark = pytest.mark.postgres
 
@@ -42,7 +41,7 @@ def run(db: str, suite: Path, history: str, code: int) -> dict[str, dict[str, ob
     result = invoke(
         ["run", str(suite), "--url", db, "--history", history, "--format", "json"], code
     )
-    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    return {c["name"]: c for c in strict_json(result.stdout)["checks"]}
 
 
 def test_change_passes_first_then_compares_with_the_last_run(
@@ -89,11 +88,11 @@ def test_history_command_lists_recent_results(shop: tuple[str, Path, str]) -> No
     run(db, suite, history, 0)
     run(db, suite, history, 0)
     result = invoke(["history", "--history", history, "--format", "json", "--limit", "4"], 0)
-    rows = json.loads(result.stdout)
+    rows = strict_json(result.stdout)
     assert len(rows) == 4
     assert {r["suite"] for r in rows} == {"shop"}
     assert rows[0]["id"] > rows[-1]["id"]  # newest first
-    only = json.loads(
+    only = strict_json(
         invoke(["history", "--history", history, "--check", "rows", "--format", "json"], 0).stdout
     )
     assert [r["check_name"] for r in only] == ["rows", "rows"]
@@ -107,7 +106,7 @@ def test_history_from_the_project_config(shop: tuple[str, Path, str], tmp_path: 
     config = tmp_path / "dqcheck.yml"
     config.write_text(f"history: {{url: '{history}'}}\n")
     invoke(["run", str(suite), "--url", db, "--config", str(config)], 0)
-    rows = json.loads(invoke(["history", "--config", str(config), "--format", "json"], 0).stdout)
+    rows = strict_json(invoke(["history", "--config", str(config), "--format", "json"], 0).stdout)
     assert len(rows) == 3
 
 

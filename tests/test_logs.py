@@ -4,7 +4,6 @@ user runs it, so that nothing masked earlier in the test process can hide a leak
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from clitools import describe, invoke, run_dqcheck
-from peers import PASSWORD, project_config, write
+from clitools import describe, invoke, run_dqcheck, strict_json
+from peers import MIXED, MIXED_EXPECTED, PASSWORD, project_config, write
 from sqlalchemy.engine import make_url
 
 pytest_plugins = ["peers"]
@@ -22,22 +21,6 @@ pytestmark = pytest.mark.postgres
 USER_ENV: dict[str, str | None] = {"DQCHECK_DEBUG": None, "NO_COLOR": "1"}
 SECRETS = sorted({PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD)})
 
-MIXED = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: too_many, type: row_count, table: orders, max: 1}
-  - {name: paid_only, type: accepted_values, table: orders, column: status, values: [paid]}
-  - {name: total_amount, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
-  - {name: missing, type: row_count, table: no_such_table}
-"""
-EXPECTED = {  # check -> (status, value)
-    "has_rows": ("pass", 3),
-    "too_many": ("fail", 3),
-    "paid_only": ("fail", 1),
-    "total_amount": ("pass", 60),
-    "missing": ("error", None),
-}
 OTHER_SUITE = """\
 suite: refunds
 checks:
@@ -48,7 +31,7 @@ checks:
 def parse_lines(text: str) -> list[dict[str, Any]]:
     lines = []
     for raw in text.splitlines():
-        line = json.loads(raw)  # every line is one JSON object
+        line = strict_json(raw)  # every line is one JSON object
         assert isinstance(line, dict), raw
         lines.append(line)
     return lines
@@ -70,8 +53,8 @@ def test_json_log_file_has_one_result_line_per_check(secret_url: str, tmp_path: 
     proc = run_dqcheck([*args, "--log-format", "json", "--log-file", log], env=USER_ENV)
     assert proc.returncode == 3, describe(proc)
 
-    report = json.loads(proc.stdout)  # stdout is the report, and only it
-    assert report["summary"]["total"] == 6
+    report = strict_json(proc.stdout)  # stdout is the report, and only it
+    assert report["summary"]["total"] == len(MIXED_EXPECTED) + 1  # and refunds.has_rows
     text = log.read_text(encoding="utf-8")
     assert_no_secret(text, proc.stdout, proc.stderr)
     assert text.endswith("\n")
@@ -85,11 +68,11 @@ def test_json_log_file_has_one_result_line_per_check(secret_url: str, tmp_path: 
     assert events.count("run_start") == events.count("run_end") == 1
 
     results = [line for line in lines if line["event"] == "check_result"]
-    assert len(results) == 6, results
+    assert len(results) == len(MIXED_EXPECTED) + 1, results
     seen = {(r["suite"], r["check"]): r for r in results}
-    assert len(seen) == 6  # one line per check
+    assert len(seen) == len(MIXED_EXPECTED) + 1  # one line per check
     assert seen[("refunds", "has_rows")]["status"] == "pass"
-    for name, (status, value) in EXPECTED.items():
+    for name, (status, value) in MIXED_EXPECTED.items():
         r = seen[("orders", name)]
         assert r["status"] == status, r
         assert r["value"] == value, r
@@ -109,10 +92,10 @@ def test_json_log_without_a_file_goes_to_stderr(orders_db: str, tmp_path: Path) 
     args = ["run", suite, "--url", orders_db, "--format", "json", "--log-format", "json"]
     proc = run_dqcheck(args, env=USER_ENV)
     assert proc.returncode == 3, describe(proc)
-    json.loads(proc.stdout)  # one JSON document: no log line mixed in
+    strict_json(proc.stdout)  # one JSON document: no log line mixed in
     lines = parse_lines(proc.stderr)
     results = [line for line in lines if line["event"] == "check_result"]
-    assert {r["check"] for r in results} == set(EXPECTED)
+    assert {r["check"] for r in results} == set(MIXED_EXPECTED)
     assert [line["event"] for line in lines if line["event"].startswith("run_")] == [
         "run_start",
         "run_end",
@@ -127,7 +110,7 @@ def test_json_log_from_config(orders_db: str, tmp_path: Path) -> None:
     assert proc.returncode == 3, describe(proc)
     assert proc.stderr == ""
     events = [line["event"] for line in parse_lines(log.read_text())]
-    assert events.count("check_result") == len(EXPECTED)
+    assert events.count("check_result") == len(MIXED_EXPECTED)
 
 
 def test_text_log_is_for_people(orders_db: str, tmp_path: Path) -> None:
@@ -144,7 +127,7 @@ def test_text_log_is_for_people(orders_db: str, tmp_path: Path) -> None:
     assert any(re.search(r"INFO\s+check_result: orders\.has_rows: pass", x) for x in lines)
     assert any(re.search(r"check_result: orders\.too_many: fail", x) for x in lines)
     assert any("check_result: orders.missing: error" in x for x in lines)
-    assert any("run_end: 5 checks: 2 pass, 0 warn, 2 fail, 1 error" in x for x in lines)
+    assert any("run_end: 7 checks: 2 pass, 1 warn, 3 fail, 1 error" in x for x in lines)
     assert "check_result" not in proc.stdout
 
 
@@ -158,14 +141,14 @@ def test_connection_failure_logs_no_password(secret_url: str, tmp_path: Path) ->
     text = log.read_text()
     assert_no_secret(text, proc.stdout, proc.stderr)
     results = [x for x in parse_lines(text) if x["event"] == "check_result"]
-    assert len(results) == len(EXPECTED)
+    assert len(results) == len(MIXED_EXPECTED)
     assert {r["status"] for r in results} == {"error"}
 
 
 def test_without_log_config_only_warnings_reach_stderr(orders_db: str, tmp_path: Path) -> None:
     suite = write(tmp_path, "orders.yml", MIXED)
     result = invoke(["run", suite, "--url", orders_db, "--format", "json"], 3)
-    json.loads(result.stdout)
+    strict_json(result.stdout)
     assert "run_start" not in result.stderr and "INFO" not in result.stderr
 
 

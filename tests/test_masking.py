@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import describe, invoke, run_dqcheck
+from clitools import describe, invoke, run_dqcheck, strict_json
 from sqlalchemy.engine import URL, make_url
 
 pytestmark = pytest.mark.postgres
@@ -328,13 +328,13 @@ def test_password_never_printed(ctx: Ctx, name: str) -> None:
     if scenario.reports and scenario.code != 2:
         # the run happened: every report was written, and names the connection masked
         assert sorted(reports) == sorted(REPORTS), details
-        record = json.loads(reports["report.json"])
+        record = strict_json(reports["report.json"])
         assert record["connection"], record
         assert f"{ctx.role}:***@" in record["connection"]
         assert record["exit_code"] == scenario.code
         assert f"{ctx.role}:***@" in reports["report.md"]
     if "--format" in scenario.args:
-        assert f"{ctx.role}:***@" in json.loads(proc.stdout)["connection"]
+        assert f"{ctx.role}:***@" in strict_json(proc.stdout)["connection"]
     if scenario.code == 2:
         assert proc.stderr.strip(), details  # one clear message, still without the password
         assert proc.stdout == "", details
@@ -354,7 +354,7 @@ def test_ping_shows_user_and_host_not_password(ctx: Ctx) -> None:
 def test_failing_rows_and_messages_still_shown(ctx: Ctx) -> None:
     """Masking hides the password, not the results: the failing report keeps its detail."""
     _, proc, reports = run_scenario(ctx, "fail_url")
-    record = json.loads(reports["report.json"])
+    record = strict_json(reports["report.json"])
     by_name = {c["name"]: c for c in record["checks"]}
     assert by_name["unpaid"]["rows"] == [{"id": 3, "status": "refunded"}]
     assert by_name["too_many"]["status"] == "fail"

@@ -28,12 +28,13 @@ from urllib.parse import quote, quote_plus
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import describe, run_dqcheck
+from clitools import describe, run_dqcheck, strict_json
 from peers import HttpPeer, write
 from sqlalchemy.engine import URL, make_url
 
 from dqcheck import secrets
-from dqcheck.secrets import describe_url, is_secret_key, mask_text, mask_url
+from dqcheck.secret_urls import describe_url, is_secret_key, mask_url
+from dqcheck.secrets import mask_text
 
 pytest_plugins = ["peers"]
 
@@ -46,15 +47,6 @@ USER_ENV: dict[str, str | None] = {
 }
 SECRET_PATH = "SECRETPATH"
 SECRET_TOKEN = "SECRETTOKEN"
-
-
-def strict_json(text: str) -> Any:
-    """``json.loads`` refusing NaN and Infinity: the report must be strict JSON."""
-
-    def refuse(name: str) -> Any:
-        raise ValueError(f"not strict JSON: {name}")
-
-    return json.loads(text, parse_constant=refuse)
 
 
 def printed_forms(secret: str) -> set[str]:

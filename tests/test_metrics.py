@@ -4,15 +4,24 @@ standing in for a Pushgateway."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import invoke
-from peers import HttpPeer, Metric, StatsdPeer, project_config, write
+from clitools import invoke, strict_json
+from peers import (
+    FAILING,
+    MIXED,
+    MIXED_EXPECTED,
+    PASSING,
+    HttpPeer,
+    Metric,
+    StatsdPeer,
+    project_config,
+    write,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 pytest_plugins = ["peers"]
@@ -20,40 +29,8 @@ pytestmark = pytest.mark.postgres
 
 UNREACHABLE_DB = "postgresql://nobody@127.0.0.1:1/x"
 
-#: orders has 3 rows: 2 paid, 1 refunded; amounts 10, 20, 30.
-MIXED = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: few_rows, type: row_count, table: orders, warn: {min: 10}}
-  - {name: too_many, type: row_count, table: orders, max: 1}
-  - {name: avg_amount, type: aggregate, table: orders, expression: avg(amount), max: 15}
-  - {name: total_amount, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
-  - {name: paid_only, type: accepted_values, table: orders, column: status, values: [paid]}
-  - {name: missing, type: row_count, table: no_such_table}
-"""
-#: check name -> (status code, value or None when no value is measured)
-MIXED_EXPECTED: dict[str, tuple[int, float | None]] = {
-    "has_rows": (0, 3),
-    "few_rows": (1, 3),
-    "too_many": (2, 3),
-    "avg_amount": (2, 20),
-    "total_amount": (0, 60),
-    "paid_only": (2, 1),
-    "missing": (3, None),
-}
-PASSING = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: total_amount, type: threshold, sql: "SELECT count(*) FROM orders", max: 1000}
-"""
-FAILING = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: too_many, type: row_count, table: orders, max: 1}
-"""
+#: The status of a check as a metric value.
+CODE = {"pass": 0, "warn": 1, "fail": 2, "error": 3}
 SECOND_SUITE = """\
 suite: orders.daily
 checks:
@@ -85,12 +62,12 @@ def test_statsd_metrics_of_a_mixed_run(
     args = ["run", suite, "--url", orders_db, "--statsd", statsd_peer.address, "--json", report]
     invoke(args, 3)
     metrics = by_name(statsd_peer.collect(until="dqcheck.run.checks.error"))
-    record = json.loads(report.read_text())
+    record = strict_json(report.read_text())
 
     for name, (status, value) in MIXED_EXPECTED.items():
         base = f"dqcheck.check.orders.{name}"
         s = one(metrics, f"{base}.status")
-        assert (s.type, s.number) == ("g", status), s
+        assert (s.type, s.number) == ("g", CODE[status]), s
         if value is None:
             assert f"{base}.value" not in metrics
         else:
@@ -135,7 +112,7 @@ def test_statsd_prefix_from_config(orders_db: str, statsd_peer: StatsdPeer, tmp_
     metrics = by_name(statsd_peer.collect(until="team.dq.run.checks.error"))
     assert one(metrics, "team.dq.check.orders.too_many.status").number == 2
     assert one(metrics, "team.dq.check.orders.has_rows.value").number == 3
-    assert one(metrics, "team.dq.run.checks.fail").number == 1
+    assert one(metrics, "team.dq.run.checks.fail").number == 2
     assert all(name.startswith("team.dq.") for name in metrics), sorted(metrics)
 
 
@@ -184,7 +161,7 @@ def test_statsd_peer_down_leaves_the_run_alone(orders_db: str, tmp_path: Path) -
     log = tmp_path / "dq.log"
     args = ["run", suite, "--url", orders_db, "--statsd", closed.address]
     invoke([*args, "--log-format", "json", "--log-file", log], 1)
-    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    events = [strict_json(line)["event"] for line in log.read_text().splitlines()]
     assert events[0] == "run_start" and events[-1] == "run_end"
 
 
@@ -236,7 +213,7 @@ def test_prometheus_textfile_of_a_mixed_run(orders_db: str, tmp_path: Path) -> N
     out.mkdir()
     prom, report = out / "dqcheck.prom", tmp_path / "report.json"
     invoke(["run", suite, "--url", orders_db, "--prometheus-textfile", prom, "--json", report], 3)
-    record = json.loads(report.read_text())
+    record = strict_json(report.read_text())
     families = read_prom(prom)
 
     tables = {c["name"]: c["table"] or "" for c in record["checks"]}
@@ -246,7 +223,7 @@ def test_prometheus_textfile_of_a_mixed_run(orders_db: str, tmp_path: Path) -> N
         for s in families[name].samples:
             assert set(s.labels) == {"suite", "check", "table"}, s
     status = samples(families["dqcheck_check_status"])
-    assert status == {("orders", n, tables[n]): code for n, (code, _) in MIXED_EXPECTED.items()}
+    assert status == {("orders", n, tables[n]): CODE[st] for n, (st, _) in MIXED_EXPECTED.items()}
     value = samples(families["dqcheck_check_value"])
     assert value == {
         ("orders", n, tables[n]): pytest.approx(v)
@@ -275,7 +252,7 @@ def test_prometheus_last_success_is_kept_after_a_failing_run(
     base = ["--url", orders_db, "--prometheus-textfile", prom, "--json", report]
 
     invoke(["run", passing, *base], 0)
-    finished = datetime.fromisoformat(json.loads(report.read_text())["finished_at"]).timestamp()
+    finished = datetime.fromisoformat(strict_json(report.read_text())["finished_at"]).timestamp()
     [last] = read_prom(prom)["dqcheck_run_last_success_timestamp_seconds"].samples
     assert last.value == pytest.approx(finished, abs=1e-3)
 
@@ -285,11 +262,15 @@ def test_prometheus_last_success_is_kept_after_a_failing_run(
     assert kept.value == last.value
     # the rest is this run's
     status = samples(families["dqcheck_check_status"])
-    assert status == {("orders", "has_rows", "orders"): 0, ("orders", "too_many", "orders"): 2}
+    assert status == {
+        ("orders", "has_rows", "orders"): 0,
+        ("orders", "too_many", "orders"): 2,
+        ("orders", "paid_only", "orders"): 2,
+    }
     assert sorted(p.name for p in out.iterdir()) == ["dqcheck.prom"]
 
     invoke(["run", passing, *base], 0)
-    finished = datetime.fromisoformat(json.loads(report.read_text())["finished_at"]).timestamp()
+    finished = datetime.fromisoformat(strict_json(report.read_text())["finished_at"]).timestamp()
     [newer] = read_prom(prom)["dqcheck_run_last_success_timestamp_seconds"].samples
     assert newer.value == pytest.approx(finished, abs=1e-3)
     assert newer.value > last.value
@@ -344,7 +325,11 @@ def test_pushgateway_receives_one_push_per_suite(
     orders = pushes["/metrics/job/dqcheck/suite/orders"].text
     families = {f.name: f for f in text_string_to_metric_families(orders)}
     status = samples(families["dqcheck_check_status"])
-    assert status == {("orders", "has_rows", "orders"): 0, ("orders", "too_many", "orders"): 2}
+    assert status == {
+        ("orders", "has_rows", "orders"): 0,
+        ("orders", "too_many", "orders"): 2,
+        ("orders", "paid_only", "orders"): 2,
+    }
 
 
 def test_pushgateway_after_a_passing_run_carries_the_success_time(
@@ -359,7 +344,7 @@ def test_pushgateway_after_a_passing_run_carries_the_success_time(
     families = {f.name: f for f in text_string_to_metric_families(push.text)}
     assert "dqcheck_run_last_success_timestamp_seconds" in families
     values = samples(families["dqcheck_check_value"])
-    assert values == {("orders", "has_rows", "orders"): 3, ("orders", "total_amount", ""): 3}
+    assert values == {("orders", "has_rows", "orders"): 3, ("orders", "total_amount", ""): 60}
 
 
 @pytest.mark.parametrize("kind", ["answers_500", "unreachable"])
@@ -371,5 +356,5 @@ def test_failed_push_is_logged_and_leaves_the_exit_code(
     log = tmp_path / "dq.log"
     args = ["run", suite, "--url", orders_db, "--pushgateway", url]
     invoke([*args, "--log-format", "json", "--log-file", log], 1)
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    lines = [strict_json(line) for line in log.read_text().splitlines()]
     assert [line["level"] for line in lines if line["event"] == "prometheus_failed"] == ["error"]

@@ -10,28 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import invoke
-from peers import HttpPeer, StatsdPeer, project_config, write
+from clitools import invoke, strict_json
+from peers import FAILING, PASSING, SLOW, HttpPeer, StatsdPeer, log_lines, project_config, write
 
 pytest_plugins = ["peers"]
 pytestmark = pytest.mark.postgres
 
 UNREACHABLE_DB = "postgresql://nobody@127.0.0.1:1/x"
-
-SLOW = """\
-suite: slow
-checks:
-  - {name: sleepy, type: threshold, sql: "SELECT 1 FROM (SELECT pg_sleep(2)) s", max: 5}
-"""
-FAST = """\
-suite: fast
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-"""
-
-
-def log_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_sla_miss_is_reported_alerted_counted_and_logged(
@@ -55,7 +40,7 @@ def test_sla_miss_is_reported_alerted_counted_and_logged(
     args += ["--statsd", statsd_peer.address, "--log-format", "json", "--log-file", log]
     result = invoke([*args, "--format", "json"], 0)  # the check passed; the SLA does not fail it
 
-    report = json.loads(result.stdout)
+    report = strict_json(result.stdout)
     assert report["status"] == "pass" and report["exit_code"] == 0
     assert report["sla_missed"] is True
     assert report["duration_seconds"] > 1
@@ -92,7 +77,7 @@ def test_sla_from_config_with_fail_on_sla_exits_1(
     report = tmp_path / "report.json"
     args = ["run", suite, "--url", orders_db, "--config", conf, "--json", report]
     invoke([*args, "--fail-on", "sla"], 1)
-    record = json.loads(report.read_text())
+    record = strict_json(report.read_text())
     assert record["sla_missed"] is True
     assert record["exit_code"] == 1
     assert record["status"] == "pass"  # every check passed; the run was late
@@ -107,7 +92,7 @@ def test_run_within_its_sla(
     tmp_path: Path,
 ) -> None:
     target = http_peer()
-    suite = write(tmp_path, "fast.yml", FAST)
+    suite = write(tmp_path, "orders.yml", PASSING)
     conf = project_config(
         tmp_path,
         orders_db,
@@ -116,7 +101,7 @@ def test_run_within_its_sla(
     )
     args = ["run", suite, "--url", orders_db, "--config", conf, "--format", "json"]
     result = invoke([*args, "--fail-on", "sla", "--statsd", statsd_peer.address], 0)
-    assert json.loads(result.stdout)["sla_missed"] is False
+    assert strict_json(result.stdout)["sla_missed"] is False
     assert target.received() == []
     names = {m.name for m in statsd_peer.collect(until="dqcheck.run.checks.error")}
     assert "dqcheck.run.checks.pass" in names
@@ -124,9 +109,9 @@ def test_run_within_its_sla(
 
 
 def test_no_sla_means_not_missed(orders_db: str, tmp_path: Path) -> None:
-    suite = write(tmp_path, "fast.yml", FAST)
+    suite = write(tmp_path, "orders.yml", PASSING)
     result = invoke(["run", suite, "--url", orders_db, "--format", "json", "--fail-on", "sla"], 0)
-    assert json.loads(result.stdout)["sla_missed"] is False
+    assert strict_json(result.stdout)["sla_missed"] is False
 
 
 def test_sla_settings_parse_durations() -> None:
@@ -140,7 +125,7 @@ def test_sla_settings_parse_durations() -> None:
 
 @pytest.mark.parametrize("value", ["soon", "15", "0s", "-5m", ""])
 def test_bad_sla_flag_is_exit_2_before_any_query(tmp_path: Path, value: str) -> None:
-    suite = write(tmp_path, "fast.yml", FAST)
+    suite = write(tmp_path, "orders.yml", PASSING)
     # an unreachable database: a query attempt would end in exit 3
     result = invoke(["run", suite, "--url", UNREACHABLE_DB, "--sla", value], 2)
     assert "--sla" in result.stderr
@@ -148,14 +133,14 @@ def test_bad_sla_flag_is_exit_2_before_any_query(tmp_path: Path, value: str) -> 
 
 @pytest.mark.parametrize("value", ["soon", 15, [1]], ids=["word", "number", "list"])
 def test_bad_sla_config_is_exit_2(tmp_path: Path, value: Any) -> None:
-    suite = write(tmp_path, "fast.yml", FAST)
+    suite = write(tmp_path, "orders.yml", PASSING)
     conf = project_config(tmp_path, UNREACHABLE_DB, sla=value)
     result = invoke(["run", suite, "--url", UNREACHABLE_DB, "--config", conf], 2)
     assert "sla" in result.stderr
 
 
 def test_unknown_fail_on_value_is_exit_2(tmp_path: Path) -> None:
-    suite = write(tmp_path, "fast.yml", FAST)
+    suite = write(tmp_path, "orders.yml", PASSING)
     invoke(["run", suite, "--url", UNREACHABLE_DB, "--fail-on", "late"], 2)
 
 
@@ -167,7 +152,7 @@ def test_config_with_only_monitoring_sections_is_accepted(
 ) -> None:
     """SPEC 5 configures monitoring in dqcheck.yml; a project whose connection comes from
     --url or DQCHECK_URL has no ``connections:`` section (nor an empty one)."""
-    suite = write(tmp_path, "fast.yml", FAST)
+    suite = write(tmp_path, "orders.yml", PASSING)
     for body in (
         {"sla": "15m", "statsd": {"host": "127.0.0.1", "port": statsd_peer.port}},
         {"connections": {}, "sla": "15m"},
@@ -183,11 +168,7 @@ def test_every_section_together_from_the_config(
     tmp_path: Path,
 ) -> None:
     hook, gateway = http_peer(), http_peer()
-    suite = write(
-        tmp_path,
-        "orders.yml",
-        "suite: orders\nchecks:\n  - {name: too_many, type: row_count, table: orders, max: 1}\n",
-    )
+    suite = write(tmp_path, "orders.yml", FAILING)
     prom, log = tmp_path / "dq.prom", tmp_path / "dq.log"
     conf = project_config(
         tmp_path,
@@ -214,11 +195,7 @@ def test_flags_override_the_config(
     orders_db: str, http_peer: Callable[..., HttpPeer], tmp_path: Path
 ) -> None:
     from_config, from_flag = http_peer(), http_peer()
-    suite = write(
-        tmp_path,
-        "orders.yml",
-        "suite: orders\nchecks:\n  - {name: too_many, type: row_count, table: orders, max: 1}\n",
-    )
+    suite = write(tmp_path, "orders.yml", FAILING)
     conf = project_config(
         tmp_path,
         orders_db,

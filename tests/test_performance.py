@@ -14,7 +14,6 @@ duration (``make bench`` measures speed).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from clitools import describe, invoke, run_dqcheck
+from clitools import describe, invoke, run_dqcheck, run_json, strict_json
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -245,12 +244,6 @@ def calls_on(url: str, table: str) -> int:
 
 def shown(statements: list[tuple[str, int]]) -> str:
     return "\n".join(f"{calls} x {query}" for query, calls in statements) or "(none)"
-
-
-def run_json(args: Sequence[str | Path], expected_code: int = 0) -> dict[str, Any]:
-    result = invoke(["run", *[str(a) for a in args], "--format", "json"], expected_code)
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
 
 
 def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -563,7 +556,7 @@ def test_timeout_ends_a_long_query_in_error_and_leaves_nothing_running(
     )
 
     assert proc.returncode == 3, describe(proc)
-    results = by_name(json.loads(proc.stdout))
+    results = by_name(strict_json(proc.stdout))
     assert results["sleepy"]["status"] == "error", results["sleepy"]
     assert "timed out" in results["sleepy"]["error"], results["sleepy"]
     assert "timed out" in results["sleepy"]["message"], results["sleepy"]
@@ -593,7 +586,7 @@ def test_a_neighbours_own_timeout_does_not_lift_the_run_timeout(db: str, tmp_pat
         ["run", str(path), "--url", db, "--timeout", "1s", "--format", "json"], timeout=30
     )
 
-    strict = by_name(json.loads(proc.stdout))["strict"]
+    strict = by_name(strict_json(proc.stdout))["strict"]
     ran = f"{strict['status']} (value {strict['value']}) after {strict['duration_seconds']:.1f}s"
     assert strict["status"] == "error", f"--timeout 1s, yet the query ran on: {ran}"
     assert "timed out" in strict["error"], strict

@@ -16,7 +16,7 @@ from typing import Any
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import invoke
+from clitools import invoke, strict_json
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.engine import Dialect, make_url
 
@@ -324,7 +324,7 @@ def test_redshift_dialect_runs_a_suite_on_postgres(tmp_path: Path, pg_db: str) -
     assert "redshift" in ping.stdout and "PostgreSQL" in ping.stdout
 
     result = invoke(["run", suite, "--url", url, "--format", "json"], 0)
-    report = json.loads(result.stdout)
+    report = strict_json(result.stdout)
     assert report["connection"].startswith("redshift+psycopg2://")
     values = {c["name"]: c["value"] for c in report["checks"]}
     assert values == SMOKE_VALUES

@@ -4,7 +4,6 @@ every status: the JUnit XML (parsed with ElementTree), the Markdown, the JSON fi
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import Any
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
-from clitools import invoke
+from clitools import invoke, strict_json
 
 pytestmark = pytest.mark.postgres
 
@@ -57,15 +56,6 @@ SUMMARY = {"total": 10, "pass": 3, "warn": 2, "fail": 3, "error": 2}
 SUMMARY_LINE = re.compile(
     r"(\d+) checks?: (\d+) pass, (\d+) warn, (\d+) fail, (\d+) error in [\d.]+s"
 )
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"not strict JSON: bare {name}")
-
-
-def strict_json(text: str) -> Any:
-    """JSON reports are strict JSON (SPEC 4): a bare NaN or Infinity fails the parse."""
-    return json.loads(text, parse_constant=_refuse_constant)
 
 
 def _execute(url: str, *statements: str) -> None:

@@ -17,7 +17,6 @@ every table, the list of relations and functions) before and after.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping
@@ -29,7 +28,7 @@ import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
 import yaml
-from clitools import BASE_ENV, TRACEBACK, invoke
+from clitools import BASE_ENV, TRACEBACK, invoke, strict_json
 
 # -- the database every PostgreSQL test reads -------------------------------------------------
 
@@ -166,7 +165,7 @@ def run_suite(
     """Run the checks; returns the result and the JSON report (None when nothing ran)."""
     suite = write_suite(tmp_path, checks)
     result = cli(["run", str(suite), "--url", url, "--format", "json", "--jobs", "1", *extra])
-    report = json.loads(result.stdout) if result.stdout.strip() else None
+    report = strict_json(result.stdout) if result.stdout.strip() else None
     return result, report
 
 

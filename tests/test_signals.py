@@ -8,13 +8,8 @@ Every wait is bounded; the only time limit asserted is the issue's "exit within 
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +18,13 @@ from typing import Any
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
-from clitools import BASE_ENV, TRACEBACK
+from clitools import TRACEBACK, start_dqcheck, strict_json
+from peers import SilentServer
 
 pytestmark = pytest.mark.postgres
 
-DQCHECK = os.path.join(os.path.dirname(sys.executable), "dqcheck")
+pytest_plugins = ["peers"]
+
 SLEEP_SQL = "SELECT 1 FROM (SELECT pg_sleep(60)) s"
 SLEEPING = """
 SELECT pid FROM pg_stat_activity
@@ -51,19 +48,6 @@ def sleeping_backends(admin: Any) -> list[int]:
     with admin.cursor() as cur:
         cur.execute(SLEEPING)
         return [row[0] for row in cur.fetchall()]
-
-
-def start(args: list[str], workdir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **BASE_ENV}
-    environ = {k: v for k, v in env.items() if v is not None}
-    return subprocess.Popen(
-        [DQCHECK, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=(workdir / "stdout").open("wb"),
-        stderr=(workdir / "stderr").open("wb"),
-        env=environ,
-        cwd=workdir,
-    )
 
 
 def output(workdir: Path) -> tuple[str, str]:
@@ -130,7 +114,7 @@ def test_a_signal_cancels_the_queries_and_reports(
     junit = tmp_path / "report.xml"
     # jobs = sleepers: the quick check runs (and passes) before or beside the sleepers
     args = ["run", str(suite), "--url", pg_db, "--json", str(report), "--junit", str(junit)]
-    proc = start([*args, "--jobs", str(sleepers)], tmp_path)
+    proc = start_dqcheck([*args, "--jobs", str(sleepers)], tmp_path)
     try:
         wait_for_backends(admin, proc, sleepers, tmp_path)
         proc.send_signal(sig)
@@ -148,7 +132,7 @@ def test_a_signal_cancels_the_queries_and_reports(
     assert TRACEBACK not in stdout + stderr
     assert f"interrupted by {sig.name}" in stderr
 
-    doc = json.loads(report.read_text())
+    doc = strict_json(report.read_text())
     assert doc["exit_code"] == code
     assert doc["status"] == "error"
     checks = {c["name"]: c for c in doc["checks"]}
@@ -167,55 +151,20 @@ def test_a_signal_cancels_the_queries_and_reports(
     assert "<error" in junit.read_text(), "the other reports are written too"
 
 
-class HangingUp:
-    """A listener on 127.0.0.1 that accepts each connection and closes it at once (a server
-    going away: transient), counting the attempts; closed at teardown."""
-
-    def __init__(self) -> None:
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.1)
-        self.port: int = self.listener.getsockname()[1]
-        self.count = 0
-        self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.close()
-            with self._changed:
-                self.count += 1
-                self._changed.notify_all()
-
-    def wait_for(self, n: int, timeout: float) -> bool:
-        with self._changed:
-            return self._changed.wait_for(lambda: self.count >= n, timeout)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        self.listener.close()
-
-
 @pytest.fixture
-def hanging_up() -> Iterator[HangingUp]:
-    server = HangingUp()
+def hanging_up() -> Iterator[SilentServer]:
+    """A listener that accepts each connection and closes it at once (a server going away:
+    transient), counting the attempts."""
+    server = SilentServer(hang_up=True)
     try:
         yield server
     finally:
         server.close()
 
 
-def test_sigterm_while_waiting_to_retry_a_connection(tmp_path: Path, hanging_up: HangingUp) -> None:
+def test_sigterm_while_waiting_to_retry_a_connection(
+    tmp_path: Path, hanging_up: SilentServer
+) -> None:
     """The server hangs up on every attempt: dqcheck is backing off between connection
     attempts; SIGTERM still ends it at once with 143 and a report.
 
@@ -226,7 +175,7 @@ def test_sigterm_while_waiting_to_retry_a_connection(tmp_path: Path, hanging_up:
     suite = write_suite(tmp_path, 0)
     report = tmp_path / "report.json"
     url = f"postgresql+psycopg2://postgres@127.0.0.1:{hanging_up.port}/postgres"
-    proc = start(
+    proc = start_dqcheck(
         ["run", str(suite), "--url", url, "--retries", "10", "--json", str(report)], tmp_path
     )
     try:
@@ -242,6 +191,6 @@ def test_sigterm_while_waiting_to_retry_a_connection(tmp_path: Path, hanging_up:
     stdout, stderr = output(tmp_path)
     assert returncode == 143, (stdout, stderr)
     assert TRACEBACK not in stdout + stderr
-    doc = json.loads(report.read_text())
+    doc = strict_json(report.read_text())
     assert doc["exit_code"] == 143
     assert [c["status"] for c in doc["checks"]] == ["error"]

@@ -8,7 +8,8 @@ from dqcheck import fields
 from dqcheck.connections import normalize_url
 from dqcheck.durations import format_duration, parse_duration
 from dqcheck.results import Bounds
-from dqcheck.secrets import mask_text, mask_url, secrets_of
+from dqcheck.secret_urls import mask_url, secrets_of
+from dqcheck.secrets import mask_text
 from dqcheck.yamlio import YamlError, load_yaml
 
 

@@ -41,6 +41,9 @@ def signals_interrupt() -> Iterator[None]:
                 os.write(2, f"dqcheck: {name} again: exiting now\n".encode())
             os._exit(128 + received[0])
         received.append(signum)
+        with contextlib.suppress(OSError):
+            name = signal.Signals(signum).name
+            os.write(2, f"dqcheck: {name}: stopping, cancelling the queries in flight\n".encode())
         raise Interrupt(signum)
 
     previous = {}

@@ -20,30 +20,49 @@ from dqcheck.cli.options import (
 )
 from dqcheck.cli.output import report
 
+MONITOR_KEYS = (
+    "notify",
+    "statsd",
+    "prometheus_textfile",
+    "pushgateway",
+    "log_format",
+    "log_file",
+    "history",
+)
 
-def _monitoring(options: dict[str, Any]) -> Any:
+
+def _prepare_options(o: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The keyword arguments of ``api.prepare`` from the parsed options: ``keys`` as given,
+    plus where the database, the config and the monitoring are."""
     from dqcheck.api import Monitoring
 
-    return Monitoring(
-        notify=tuple(options.pop("notify")),
-        statsd=options.pop("statsd"),
-        prometheus_textfile=options.pop("prometheus_textfile"),
-        pushgateway=options.pop("pushgateway"),
-        log_format=options.pop("log_format"),
-        log_file=options.pop("log_file"),
-        history=options.pop("history"),
-    )
+    monitoring = Monitoring(**{k: o[k] for k in MONITOR_KEYS})
+    return {
+        **{k: o[k] for k in ("variables", "url", "conn_id", *keys)},
+        "config": o["config_file"],
+        "monitoring": monitoring,
+        "sla": o["sla"],
+    }
 
 
-def _execute(
-    call: Any, files: dict[str, Path | None], o: dict[str, Any], explain_exit: bool = False
-) -> int:
-    """Run ``call(on_result)`` under signal handling and progress, report, exit code."""
+def _execute(prepared: Any, o: dict[str, Any], explain_exit: bool = False) -> int:
+    """``api.run`` under signal handling and live progress, then the reports; the exit code."""
+    from dqcheck import api
+
+    files = {"json": o["json_file"], "junit": o["junit_file"], "markdown": o["markdown_file"]}
     for kind, path in files.items():
         check_writable(path, f"--{kind}")
     with live.signals_interrupt():
-        with live.progress(o["total"], enabled=not o["quiet"]) as on_result:
-            result = call(on_result)
+        total = len(prepared.plan.checks)
+        with live.progress(total, enabled=not o["quiet"]) as on_result:
+            result = api.run(
+                prepared,
+                jobs=o.get("jobs", 4),
+                timeout=o["timeout"],
+                retries=o["retries"],
+                fail_on=o["fail_on"],
+                on_result=on_result,
+            )
         code = report(result, o["fmt"], files, quiet=o["quiet"], explain_exit=explain_exit)
         if result.interrupted:
             click.echo(f"dqcheck: interrupted by {result.interrupted}", err=True)
@@ -64,29 +83,12 @@ def run(paths: Sequence[Path], dry_run: bool, explain_exit: bool, **o: Any) -> i
     """Run the checks of the suites in PATHS (files, or folders of *.yml) and report."""
     from dqcheck import api
 
-    monitoring = _monitoring(o)
-    common = {k: o[k] for k in ("variables", "select", "tags", "url", "conn_id")}
     if dry_run:
-        _print_plan(api.dry_run(paths, config=o["config_file"], **common))
+        keys = ("variables", "select", "tags", "url", "conn_id")
+        _print_plan(api.dry_run(paths, config=o["config_file"], **{k: o[k] for k in keys}))
         return 0
-    files = {"json": o["json_file"], "junit": o["junit_file"], "markdown": o["markdown_file"]}
-    prepared = api.prepare(
-        paths, config=o["config_file"], monitoring=monitoring, sla=o["sla"], **common
-    )
-    o["total"] = len(prepared.plan.checks)
-    return _execute(
-        lambda on_result: api.run(
-            prepared,
-            jobs=o["jobs"],
-            timeout=o["timeout"],
-            retries=o["retries"],
-            fail_on=o["fail_on"],
-            on_result=on_result,
-        ),
-        files,
-        o,
-        explain_exit,
-    )
+    prepared = api.prepare(paths, **_prepare_options(o, "select", "tags"))
+    return _execute(prepared, o, explain_exit)
 
 
 @click.command()
@@ -96,19 +98,7 @@ def validate(paths: Sequence[Path], **o: Any) -> int:
     """Load and validate suites and the project config without touching a database."""
     from dqcheck import api
 
-    monitoring = _monitoring(o)
-    prepared = api.prepare(
-        paths,
-        variables=o["variables"],
-        select=o["select"],
-        tags=o["tags"],
-        url=o["url"],
-        conn_id=o["conn_id"],
-        config=o["config_file"],
-        monitoring=monitoring,
-        sla=o["sla"],
-        resolve=False,
-    )
+    prepared = api.prepare(paths, **_prepare_options(o, "select", "tags"), resolve=False)
     n_suites, n_checks = len(prepared.suites), len(prepared.plan.checks)
     click.echo(
         f"ok: {n_suites} suite{'s' * (n_suites != 1)}, {n_checks} check{'s' * (n_checks != 1)}"
@@ -156,31 +146,8 @@ def has_rows(table: str, **o: Any) -> int:
     """Fail unless TABLE has at least --min rows (the HasRowsOperator, as one command)."""
     from dqcheck import api
 
-    monitoring = _monitoring(o)
-    files = {"json": o["json_file"], "junit": o["junit_file"], "markdown": o["markdown_file"]}
-    prepared = api.prepare_has_rows(
-        table,
-        where=o["where"],
-        minimum=o["minimum"],
-        variables=o["variables"],
-        url=o["url"],
-        conn_id=o["conn_id"],
-        config=o["config_file"],
-        monitoring=monitoring,
-        sla=o["sla"],
-    )
-    o["total"] = 1
-    return _execute(
-        lambda on_result: api.run(
-            prepared,
-            timeout=o["timeout"],
-            retries=o["retries"],
-            fail_on=o["fail_on"],
-            on_result=on_result,
-        ),
-        files,
-        o,
-    )
+    options = _prepare_options(o, "where", "minimum")
+    return _execute(api.prepare_has_rows(table, **options), o)
 
 
 def _print_plan(dry: Any) -> None:
