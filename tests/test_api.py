@@ -196,3 +196,45 @@ def test_unset_variable_only_matters_for_a_connection_the_run_uses(
     other = write(tmp_path, "o.yml", "connection: unused\n" + ONE.split("\n", 1)[1])
     with pytest.raises(ConfigError, match="DQ_TEST_UNSET_VAR"):
         api.run([other], config=tmp_path / "dqcheck.yml")
+
+
+def test_a_report_that_cannot_be_written_is_named_and_the_rest_is_written(
+    shop: str, tmp_path: Path
+) -> None:
+    """``--json /dev/full`` on a passing run: one line naming it, the JUnit report and stdout
+    still written, exit 3 (SPEC section 7)."""
+    suite = write(tmp_path, "s.yml", ONE)
+    junit = tmp_path / "r.xml"
+    args = ["run", str(suite), "--url", shop, "--json", "/dev/full", "--junit", str(junit)]
+    result = invoke(args, 3)
+    assert "could not write --json /dev/full" in result.stderr
+    assert "<testcase" in junit.read_text()
+    assert "1 check: 1 pass" in result.stdout
+    assert "internal error" not in result.stderr
+
+
+def test_folders_skip_hidden_folders_and_the_project_config(tmp_path: Path) -> None:
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / ".hidden", "broken.yml", "not: [a, suite")
+    write(tmp_path, "dqcheck.yml", json.dumps({"sla": "1h"}))
+    write(tmp_path / "sub", "dqcheck.yaml", json.dumps({"sla": "1h"}))
+    write(tmp_path / "sub", "s.yml", ONE)
+    listed = api.list_checks([tmp_path])
+    assert [(c["suite"], c["name"]) for c in listed] == [("shop", "has_rows")]
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("snowflake://u:pw@account/db", "snowflake-sqlalchemy"),
+        ("oracle+oracledb://u:pw@127.0.0.1/db", "oracledb"),
+    ],
+)
+def test_a_missing_driver_is_exit_2_naming_what_to_install(
+    tmp_path: Path, url: str, hint: str
+) -> None:
+    suite = write(tmp_path, "s.yml", ONE)
+    result = invoke(["run", str(suite), "--url", url], 2)
+    assert hint in result.stderr
+    assert "pw" not in result.stderr
