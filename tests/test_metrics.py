@@ -358,3 +358,152 @@ def test_failed_push_is_logged_and_leaves_the_exit_code(
     invoke([*args, "--log-format", "json", "--log-file", log], 1)
     lines = [strict_json(line) for line in log.read_text().splitlines()]
     assert [line["level"] for line in lines if line["event"] == "prometheus_failed"] == ["error"]
+
+
+# -- one textfile shared by several runs (one Airflow task per suite) ---------------------------
+
+DAILY_PASSING = """\
+suite: orders.daily
+checks:
+  - {name: has_rows, type: row_count, table: orders}
+"""
+
+
+def by_suite(family: Any) -> dict[str, float]:
+    return {s.labels["suite"]: s.value for s in family.samples}
+
+
+def test_two_suites_share_one_textfile(orders_db: str, tmp_path: Path) -> None:
+    orders, daily = write(tmp_path, "o.yml", PASSING), write(tmp_path, "d.yml", DAILY_PASSING)
+    failing = write(tmp_path, "f.yml", FAILING)
+    out = tmp_path / "textfile"
+    out.mkdir()
+    prom, report = out / "dqcheck.prom", tmp_path / "report.json"
+    base = ["--url", orders_db, "--prometheus-textfile", prom, "--json", report]
+
+    invoke(["run", orders, *base], 0)
+    orders_done = datetime.fromisoformat(strict_json(report.read_text())["finished_at"])
+    invoke(["run", daily, *base], 0)
+    daily_done = datetime.fromisoformat(strict_json(report.read_text())["finished_at"])
+
+    families = read_prom(prom)
+    assert set(samples(families["dqcheck_check_status"])) == {
+        ("orders", "has_rows", "orders"),
+        ("orders", "total_amount", ""),
+        ("orders.daily", "has_rows", "orders"),
+    }
+    last = by_suite(families["dqcheck_run_last_success_timestamp_seconds"])
+    assert last == {
+        "orders": pytest.approx(orders_done.timestamp(), abs=1e-3),
+        "orders.daily": pytest.approx(daily_done.timestamp(), abs=1e-3),
+    }
+    assert set(by_suite(families["dqcheck_run_duration_seconds"])) == {"orders", "orders.daily"}
+
+    # the orders suite fails now: its series are replaced, its last success kept, and the
+    # other suite's series are left alone
+    invoke(["run", failing, *base], 1)
+    families = read_prom(prom)
+    assert samples(families["dqcheck_check_status"]) == {
+        ("orders", "has_rows", "orders"): 0,
+        ("orders", "too_many", "orders"): 2,
+        ("orders", "paid_only", "orders"): 2,
+        ("orders.daily", "has_rows", "orders"): 0,
+    }
+    assert by_suite(families["dqcheck_run_last_success_timestamp_seconds"]) == last
+    assert sorted(p.name for p in out.iterdir()) == ["dqcheck.prom"]  # no temp or lock file
+
+
+def test_run_of_two_suites_labels_each_suites_run_metrics(orders_db: str, tmp_path: Path) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    write(suites, "orders.yml", FAILING)
+    write(suites, "daily.yml", DAILY_PASSING)
+    prom = tmp_path / "dqcheck.prom"
+    invoke(["run", suites, "--url", orders_db, "--prometheus-textfile", prom], 1)
+    families = read_prom(prom)
+    # only the suite that passed has a last success
+    assert set(by_suite(families["dqcheck_run_last_success_timestamp_seconds"])) == {"orders.daily"}
+    assert set(by_suite(families["dqcheck_run_duration_seconds"])) == {"orders", "orders.daily"}
+
+
+def test_unlabelled_series_of_an_older_version_are_dropped(orders_db: str, tmp_path: Path) -> None:
+    prom = tmp_path / "dqcheck.prom"
+    prom.write_text(
+        "# HELP dqcheck_run_duration_seconds Duration of the last run.\n"
+        "# TYPE dqcheck_run_duration_seconds gauge\n"
+        "dqcheck_run_duration_seconds 1.5\n"
+    )
+    invoke(["run", write(tmp_path, "d.yml", DAILY_PASSING), "--url", orders_db,
+            "--prometheus-textfile", prom], 0)  # fmt: skip
+    [run] = read_prom(prom)["dqcheck_run_duration_seconds"].samples
+    assert run.labels == {"suite": "orders.daily"}
+
+
+def _result_of(suite: str, n: int) -> Any:
+    from dqcheck.results import CheckResult, RunResult, Status
+
+    now = datetime.now().astimezone()
+    checks = [
+        CheckResult(suite, f"check_{i}", "row_count", "t", Status.PASS, value=i) for i in range(n)
+    ]
+    return RunResult(checks=checks, started_at=now, finished_at=now)
+
+
+def test_concurrent_writers_keep_each_others_series(tmp_path: Path) -> None:
+    """Many threads, one suite each, write one textfile at once: no suite's series is lost."""
+    import threading
+
+    from dqcheck.monitor.prometheus_metrics import write_textfile
+
+    prom = tmp_path / "dqcheck.prom"
+    suites = [f"suite_{i}" for i in range(12)]
+    start = threading.Barrier(len(suites))
+    errors: list[BaseException] = []
+
+    def task(suite: str) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                write_textfile(_result_of(suite, 20), str(prom))
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=task, args=(s,)) for s in suites]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    families = read_prom(prom)
+    assert set(by_suite(families["dqcheck_run_last_success_timestamp_seconds"])) == set(suites)
+    assert len(families["dqcheck_check_status"].samples) == 20 * len(suites)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dqcheck.prom"]
+
+
+def test_concurrent_processes_keep_each_others_series(tmp_path: Path) -> None:
+    """Two processes (two Airflow tasks) writing one textfile in a loop keep both suites."""
+    import subprocess
+    import sys
+    import textwrap
+
+    prom = tmp_path / "dqcheck.prom"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from datetime import datetime
+        from dqcheck.monitor.prometheus_metrics import write_textfile
+        from dqcheck.results import CheckResult, RunResult, Status
+        suite = sys.argv[1]
+        for _ in range(40):
+            now = datetime.now().astimezone()
+            checks = [CheckResult(suite, f"c{{i}}", "row_count", "t", Status.PASS, value=i)
+                      for i in range(10)]
+            write_textfile(RunResult(checks=checks, started_at=now, finished_at=now),
+                           {str(prom)!r})
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, s]) for s in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    families = read_prom(prom)
+    assert set(by_suite(families["dqcheck_run_last_success_timestamp_seconds"])) == {"a", "b"}
+    assert len(families["dqcheck_check_status"].samples) == 20
