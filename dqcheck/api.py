@@ -172,12 +172,14 @@ def run(
     timeout: str | float | None = 900.0,
     retries: int = 2,
     fail_on: Iterable[str] = ("fail",),
+    samples: int | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> RunResult:
     """Run checks (suite paths, suites, checks, a plan or a ``Prepared``); every check ends
     pass, warn, fail or error, and the result carries ``sla_missed``. A signal (an exception
     that is not an ``Exception``, such as KeyboardInterrupt) ends the run as interrupted,
-    whenever it comes, with the queries in flight cancelled."""
+    whenever it comes, with the queries in flight cancelled. ``samples`` (``--samples``)
+    overrides every check's ``samples:`` (SPEC 2.5; 0 turns them off)."""
     from dqcheck.engines import Engines, check_timeouts
     from dqcheck.monitor.history import History, load_previous, record
     from dqcheck.monitor.run import Monitor
@@ -196,6 +198,12 @@ def run(
         )
     elif not target.resolved:
         resolve_connections(target, url, conn_id)
+    if samples is not None:
+        from dataclasses import replace
+
+        from dqcheck.samples import with_samples
+
+        target = replace(target, plan=with_samples(target.plan, samples))
     urls = {k: r.url for k, r in target.resolved.items()}
     seconds = check_timeouts(timeout, target.plan.checks, urls)
     store = History(target.history_url) if target.history_url else None
@@ -305,18 +313,33 @@ def ping(url: str | None = None, *, conn_id: str | None = None, config: Config =
 
 
 def init_suite(
-    table: str, url: str | None = None, *, conn_id: str | None = None, config: Config = None
+    tables: Sequence[str] = (),
+    url: str | None = None,
+    *,
+    schema: str | None = None,
+    conn_id: str | None = None,
+    config: Config = None,
 ) -> str:
-    """A starter suite for ``table`` (YAML text), from its columns and constraints."""
+    """A starter suite (YAML text) for ``tables``, or for every table of ``schema`` (exactly one
+    of them): each table profiled with one scan, bounds from the data seen. ``conn_id`` is
+    written as the suite's ``connection:``."""
     from dqcheck.connections import Resolver
-    from dqcheck.fields import FieldError, table_ref
+    from dqcheck.fields import FieldError, identifier, table_ref
     from dqcheck.init import starter_suite
 
+    if bool(tables) == (schema is not None):
+        raise ConfigError([Problem("give --table (one or more) or --schema, not both")])
     try:
-        table_ref(table)
+        refs = list(dict.fromkeys(table_ref(t) for t in tables))
     except FieldError as exc:
         raise ConfigError([Problem(str(exc), field="--table")]) from None
-    return starter_suite(Resolver(url, conn_id, project_config(config)), table)
+    if schema is not None:
+        try:
+            identifier(schema)
+        except FieldError as exc:
+            raise ConfigError([Problem(str(exc), field="--schema")]) from None
+    resolver = Resolver(url, conn_id, project_config(config))
+    return starter_suite(resolver, refs, schema, connection=conn_id)
 
 
 def history(
@@ -335,11 +358,34 @@ def history(
         raise ConfigError(
             [Problem("no history configured: history: {url: ...} in dqcheck.yml, or --history")]
         )
+    from dqcheck.checks import REGISTRY
     from dqcheck.results import json_safe
 
     store = History(store_url)
     try:
         rows: list[dict[str, Any]] = json_safe(store.recent(check, suite, limit))
-        return rows
+        if not rows and (check or suite):
+            _unknown_in_history(store.names(), check, suite)
     finally:
         store.close()
+    for row in rows:  # the value as the report shows it: 5h12m, 1.5%, 9,978,340
+        kind = REGISTRY.get(str(row.get("type")))
+        value = row.get("value")
+        row["value_text"] = "-" if value is None else (kind or Check).fmt(value)
+    return rows
+
+
+def _unknown_in_history(
+    names: Sequence[tuple[str, str]], check: str | None, suite: str | None
+) -> None:
+    """An unknown ``--check``/``--suite`` is a usage error naming the nearest stored name."""
+    import difflib
+
+    for flag, wanted, known in (
+        ("--check", check, sorted({c for _, c in names})),
+        ("--suite", suite, sorted({s for s, _ in names})),
+    ):
+        if wanted and wanted not in known:
+            close = difflib.get_close_matches(wanted, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError([Problem(f"no results stored for {wanted!r}{hint}", field=flag)])

@@ -16,8 +16,10 @@ def answer(conn: Connection, ask: Ask, check: Check) -> Any:
     """Execute one ``Ask`` of an own-query check and read the answer in its shape."""
     if ask.answer is Answer.COLUMNS:
         return columns(conn, check)
+    if ask.answer is Answer.PRIMARY_KEY:
+        return primary_key(conn, check)
     result = conn.execute(ask.statement)
-    if ask.answer is Answer.ROWS:
+    if ask.answer in (Answer.ROWS, Answer.VALUE_COUNTS, Answer.KEY_COUNTS):
         return result.mappings().all()
     if not result.returns_rows:
         raise LookupError("the SQL returned no result set: a check needs a SELECT")
@@ -44,3 +46,13 @@ def columns(conn: Connection, check: Check) -> dict[str, str]:
         except Exception:  # a type the dialect cannot render: show its class
             out[c["name"]] = type(c["type"]).__name__
     return out
+
+
+def primary_key(conn: Connection, check: Check) -> list[str]:
+    """The table's primary key columns by reflection (empty when it has none)."""
+    from sqlalchemy import inspect
+
+    table = check.table
+    assert table is not None
+    constraint = inspect(conn).get_pk_constraint(table.name, schema=table.schema)
+    return [str(c) for c in constraint.get("constrained_columns") or []]

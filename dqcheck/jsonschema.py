@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dqcheck.checks import REGISTRY
-from dqcheck.suite import NAME
+from dqcheck.suite import MAX_SAMPLES, NAME
 
 
 def _bounds(keys: dict[str, Any]) -> dict[str, Any]:
@@ -19,6 +19,19 @@ def suite_schema() -> dict[str, Any]:
         "tags": {"type": "array", "items": {"type": "string"}},
         "timeout": {"type": "string", "description": "duration such as 90s, 15m, 6h"},
         "on_null": {"enum": ["pass", "warn", "fail"]},
+        "samples": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_SAMPLES,
+            "description": "bad rows shown when the check fails or warns (default 5, 0: none)",
+        },
+        "sample_columns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "uniqueItems": True,
+            "description": "columns that identify a row in the samples (default: primary key)",
+        },
     }
     variants = []
     for type_name, cls in sorted(REGISTRY.items()):

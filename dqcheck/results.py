@@ -93,12 +93,13 @@ def json_safe(value: Any) -> Any:
 
 
 def plain(value: Any, digits: int = 6) -> str:
-    """A number for people, never in scientific notation: ints and short decimals exact, other
-    values to ``digits`` significant digits."""
+    """A number for people (SPEC section 4), never in scientific notation, with thousands
+    separators: ints and short decimals exact (``9,978,340``, ``0.0031``), other values to
+    ``digits`` significant digits. JSON keeps the exact number; this is for text."""
     if isinstance(value, bool) or not is_number(value):
         return str(value)
     if isinstance(value, int):
-        return str(value) if value.bit_length() <= MAX_INT_BITS else "(a huge integer)"
+        return f"{value:,}" if value.bit_length() <= MAX_INT_BITS else "(a huge integer)"
     problem = non_finite(value)
     if problem is not None:
         return problem
@@ -106,8 +107,15 @@ def plain(value: Any, digits: int = 6) -> str:
     if d == d.to_integral_value() and (isinstance(value, Decimal) or abs(d) < 10**15):
         return plain(int(d))
     if isinstance(value, Decimal) and len(d.normalize().as_tuple().digits) <= 15:
-        return format(d.normalize(), "f")
-    return format(Decimal(f"{float(value):.{digits}g}").normalize(), "f")
+        return _grouped(format(d.normalize(), "f"))
+    return _grouped(format(Decimal(f"{float(value):.{digits}g}").normalize(), "f"))
+
+
+def _grouped(text: str) -> str:
+    """``-1234567.25`` → ``-1,234,567.25``."""
+    whole, dot, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{fraction}"
 
 
 def _as_float(bound: Number) -> Number:
@@ -201,6 +209,10 @@ class CheckResult:
     #: What the query measured before judging (for ``change``, the metric, not the percent);
     #: the history stores it.
     measure: Any = None
+    #: Up to ``samples`` of the rows that made the check fail or warn (SPEC 2.5):
+    #: ``{"value": v, "count": n}``, ``{"key": {...}, "count": n}`` or a row; None when the
+    #: check has none (passed, samples off, or a type without samples).
+    samples: list[dict[str, Any]] | None = None
 
     @property
     def id(self) -> str:
@@ -223,6 +235,7 @@ class CheckResult:
             "sql": self.sql,
             "rows": json_safe(self.rows),
             "tags": list(self.tags),
+            "samples": json_safe(self.samples),
         }
 
 

@@ -16,10 +16,11 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
+from dqcheck import samples
 from dqcheck.asks import answer
 from dqcheck.checks.base import Check, Measurement, normalize
 from dqcheck.connections import POSTGRES_FAMILY
@@ -101,12 +102,12 @@ class Runner:
             # Inside the try: a signal while the queries are being submitted stops them too.
             for q in plan.queries:
                 pending.add(pool.submit(work, q))
-            while pending:
-                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for r in future.result():
-                        results[r.id] = r
-                self._enforce_deadlines()
+            self._drain(pending, results)
+            # Second phase (SPEC 2.5): samples of the checks that failed or warned.
+            for c in plan.checks:
+                if c.id in results and samples.wanted(c, results[c.id]):
+                    pending.add(pool.submit(self._sample, c, results[c.id]))
+            self._drain(pending, results)
         except BaseException as exc:  # KeyboardInterrupt, a signal, anything: stop the queries
             self.cancel()
             done, _ = wait(pending, timeout=CANCEL_GRACE)
@@ -124,6 +125,19 @@ class Runner:
             raise Interrupted(str(reason), partial) from exc
         pool.shutdown(wait=True)
         return [results[c.id] for c in plan.checks]
+
+    def _drain(self, pending: set[Future[list[CheckResult]]], results: dict[str, Any]) -> None:
+        """Wait for ``pending`` (emptied in place), cancelling queries past their deadline."""
+        while pending:
+            done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            pending -= done
+            for future in done:
+                for r in future.result():
+                    results[r.id] = r
+            self._enforce_deadlines()
+
+    def _sample(self, check: Check, result: CheckResult) -> list[CheckResult]:
+        return [samples.fetch(check, result, self.engine_for, self.session, self._describe)]
 
     def cancel(self) -> None:
         """Stop: no new query starts, and every query in flight is cancelled on the server."""
@@ -190,9 +204,15 @@ class Runner:
             out.append(result)
         return out
 
-    def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
-        conn = self._connect(engine, query)
-        key = (id(query), "")
+    @contextlib.contextmanager
+    def session(
+        self, engine: Engine, query: Query, side: str = "", name: str | None = None
+    ) -> Iterator[Connection]:
+        """A read-only transaction for ``query`` (``side`` "" or REFERENCE, on the connection
+        ``name``): retried when transient, registered so a signal or the deadline cancels it,
+        with the server-side statement timeout; never committed, so whatever happened is undone."""
+        conn = self._connect(engine, query, name)
+        key = (id(query), side)
         try:
             with self._lock:
                 self._active[key] = (
@@ -202,22 +222,11 @@ class Runner:
                 )
             if self._cancelled.is_set():
                 raise _Stopped("interrupted")
-            # Never committed: a check has nothing to keep, so whatever happened is undone.
             trans = conn.begin()
             try:
                 self._prepare(conn, query)
-                if query.is_scan:
-                    stmt, labels = query.scan_statement()
-                    row = conn.execute(stmt).mappings().one()
-                    values = {metric: row[label] for metric, label in labels.items()}
-                    if any(c.needs_clock for c in query.checks):
-                        values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
-                    measured = {c.id: Measurement(c.compute(values)) for c in query.checks}
-                else:
-                    (check,) = query.checks
-                    measured = {check.id: self._measure_check(check, conn, query)}
+                yield conn
                 still_read_only(conn)
-                return measured
             finally:
                 trans.rollback()
         finally:
@@ -227,6 +236,18 @@ class Runner:
                 conn.close()
             except Exception:  # a connection killed under us: nothing left to close
                 conn.invalidate()
+
+    def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
+        with self.session(engine, query) as conn:
+            if query.is_scan:
+                stmt, labels = query.scan_statement()
+                row = conn.execute(stmt).mappings().one()
+                values = {metric: row[label] for metric, label in labels.items()}
+                if any(c.needs_clock for c in query.checks):
+                    values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
+                return {c.id: Measurement(c.compute(values)) for c in query.checks}
+            (check,) = query.checks
+            return {check.id: self._measure_check(check, conn, query)}
 
     def _measure_check(self, check: Check, conn: Connection, query: Query) -> Measurement:
         """An own-query check: execute what it asks, each answer in the shape it asks for; a
@@ -238,34 +259,8 @@ class Runner:
         other_engine = self.engine_for(REFERENCE + other_name)
         # Like the check's own connection: retried when transient, cancelled on a signal or
         # past the deadline, with the server-side statement timeout of the check.
-        other = self._connect(other_engine, query, REFERENCE + other_name)
-        key = (id(query), REFERENCE)
-        try:
-            with self._lock:
-                self._active[key] = (
-                    other.connection.dbapi_connection,
-                    time.monotonic(),
-                    query.timeout(self.timeout),
-                )
-            if self._cancelled.is_set():
-                raise _Stopped("interrupted")
-            trans = other.begin()
-            try:
-                self._prepare(other, query)
-                measured = check.measure(
-                    [answer(other if a.reference else conn, a, check) for a in asks]
-                )
-                still_read_only(other)
-                return measured
-            finally:
-                trans.rollback()
-        finally:
-            with self._lock:
-                self._active.pop(key, None)
-            try:
-                other.close()
-            except Exception:  # a connection killed under us: nothing left to close
-                other.invalidate()
+        with self.session(other_engine, query, REFERENCE, REFERENCE + other_name) as other:
+            return check.measure([answer(other if a.reference else conn, a, check) for a in asks])
 
     def _connect(self, engine: Engine, query: Query, name: str | None = None) -> Connection:
         """A connection, retrying transient failures with exponential backoff and jitter.

@@ -21,7 +21,21 @@ from dqcheck.yamlio import LineDict, YamlError, load_yaml, read_limited
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 VAR_NAME = re.compile(r"\w+")
 SUITE_KEYS = ("suite", "description", "connection", "tags", "vars", "checks")
-COMMON_KEYS = ("name", "type", "description", "tags", "warn", "timeout", "on_null")
+COMMON_KEYS = (
+    "name",
+    "type",
+    "description",
+    "tags",
+    "warn",
+    "timeout",
+    "on_null",
+    "samples",
+    "sample_columns",
+)
+#: Bad rows shown when a check fails or warns, unless it says ``samples: N`` (SPEC 2.5).
+DEFAULT_SAMPLES = 5
+#: The most samples a check may ask for: they are for people to read, not an export.
+MAX_SAMPLES = 1000
 ON_NULL = {"pass": Status.PASS, "warn": Status.WARN, "fail": Status.FAIL}
 SQL_PARSERS = (f.sql_fragment, f.sql_statement)
 MAX_FILE_BYTES = 1024 * 1024
@@ -298,6 +312,8 @@ def _parse_check(
                 who,
                 "on_null",
             )
+    samples = p.parse(raw, "samples", sample_count, check=who)
+    sample_columns = p.parse(raw, "sample_columns", f.column_list, check=who)
     if len(p.problems) > before or name is None:
         return None
     return cls(
@@ -315,7 +331,18 @@ def _parse_check(
         connection=connection,
         file=p.file,
         line=line,
+        samples=DEFAULT_SAMPLES if samples is None else samples,
+        sample_columns=sample_columns,
     )
+
+
+def sample_count(value: Any) -> int:
+    """``samples: N``: a whole number from 0 (no samples) to ``MAX_SAMPLES``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise f.FieldError(f"expected a whole number of rows (0: no samples), got {short(value)}")
+    if not 0 <= value <= MAX_SAMPLES:
+        raise f.FieldError(f"expected 0 to {MAX_SAMPLES} rows, got {value}")
+    return value
 
 
 def _bounds(

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dqcheck import fields as f
+from dqcheck.errors import short
 from dqcheck.fields import Number
 from dqcheck.results import (
     Bounds,
@@ -103,6 +104,12 @@ class Answer(str, Enum):
     ROWS = "rows"
     #: The table's columns by reflection, as ``{name: type as SQL}`` (no statement).
     COLUMNS = "columns"
+    #: The table's primary key columns by reflection, as a list of names (no statement).
+    PRIMARY_KEY = "primary key"
+    #: Sample rows ``(value, count)``: offending values of one column, most frequent first.
+    VALUE_COUNTS = "value counts"
+    #: Sample rows ``(key columns..., count)``: offending keys of several columns.
+    KEY_COUNTS = "key counts"
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,8 @@ class Ask:
 
 @dataclass(frozen=True)
 class Measurement:
-    """What a check measured: its value, and for failing_rows the sample rows."""
+    """What a check measured: its value, and for failing_rows the rows its own query returned
+    (already cut: they are its samples, SPEC 2.5)."""
 
     value: Any
     rows: list[dict[str, Any]] | None = None
@@ -153,6 +161,10 @@ class Check:
     connection: str | None = None
     file: str | None = None
     line: int | None = None
+    #: Up to how many bad rows to show when the check fails or warns (SPEC 2.5); 0 = none.
+    samples: int = 5
+    #: The columns that identify a row in the samples of the NULL checks (else the primary key).
+    sample_columns: tuple[str, ...] | None = None
 
     # -- declaration ----------------------------------------------------------------------------
 
@@ -218,10 +230,24 @@ class Check:
             return Measurement(None, note="the query returned no rows")
         return Measurement(row[0])
 
+    def sample_ask(self, n: int, key: Sequence[str] = ()) -> Ask | None:
+        """The one bounded read that shows up to ``n`` of the rows that made the check fail or
+        warn (SPEC 2.5), run only then; None when the type has no samples. A check that needs
+        the table's primary key first asks ``Ask(None, Answer.PRIMARY_KEY)`` and is asked
+        again with ``key``, the reflected key columns."""
+        return None
+
+    def where_conditions(self) -> list[Any]:
+        """The author's ``where`` as a list of zero or one parenthesised condition."""
+        from dqcheck.sql import where_clause
+
+        return [where_clause(self.where, self.variables)] if self.where else []
+
     # -- judging --------------------------------------------------------------------------------
 
-    def fmt(self, value: Any) -> str:
-        """A value or bound for people."""
+    @classmethod
+    def fmt(cls, value: Any) -> str:
+        """A value or bound for people (a class method: ``history`` formats stored values)."""
         return "NULL" if value is None else plain(value)
 
     def expectation(self) -> str:
@@ -244,7 +270,9 @@ class Check:
             status = self.on_null
             return status, None, m.note or "value is NULL"
         if not is_number(value):
-            return Status.ERROR, _jsonable(value), f"value {value!r} is not a number"
+            shown = short(str(value), 60)
+            noun = type(value).__name__
+            return Status.ERROR, _jsonable(value), f"value {shown} ({noun}) is not a number"
         if not self.fail.accepts(value):
             status = Status.FAIL
         elif not self.warn.accepts(value):
@@ -282,13 +310,54 @@ def jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): _jsonable(normalize(v)) for k, v in row.items()}
 
 
+#: Characters a sample cell keeps: the report shows which rows, not their whole content.
+MAX_CELL = 200
+
+
+def cut(value: Any, limit: int = MAX_CELL) -> Any:
+    """A sample cell for the report: text (and anything shown as text: bytes, dates, JSON)
+    cut to ``limit`` characters, the last one an ellipsis; an int too long to read as text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        value = str(value)
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+def sample_cell(value: Any) -> Any:
+    """A database value as a sample cell: JSON-friendly (``jsonable_row``) and cut."""
+    return cut(_jsonable(normalize(value)))
+
+
+def counted_sample(
+    source: Any, keys: Sequence[Any], conditions: Sequence[Any], n: int, *, repeated: bool = False
+) -> Ask:
+    """The values (one key) or keys (several) of the rows matching ``conditions``, each with
+    the number of rows carrying it, most frequent first, at most ``n``; ``repeated`` keeps only
+    keys carried by more than one row. ``keys`` are column expressions with names."""
+    from sqlalchemy import and_, func, literal_column, select
+
+    names = [str(k.name) for k in keys]
+    label = next(c for c in ("count", "row_count", "dqcheck_count") if c not in names)
+    count = func.count().label(label)
+    columns = [keys[0].label("value")] if len(keys) == 1 else list(keys)
+    stmt = select(*columns, count).select_from(source).group_by(*keys)
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    if repeated:
+        stmt = stmt.having(func.count() > literal_column("1"))
+    stmt = stmt.order_by(count.desc(), *columns).limit(n)
+    return Ask(stmt, Answer.VALUE_COUNTS if len(keys) == 1 else Answer.KEY_COUNTS)
+
+
 class PercentCheck(Check):
     """Base of checks whose value is a percentage bounded by a ``max_<label>_percent`` key."""
 
     #: The word of the expectation: ``change <= 10%``.
     percent_label: ClassVar[str] = "diff"
 
-    def fmt(self, value: Any) -> str:
+    @classmethod
+    def fmt(cls, value: Any) -> str:
         """A percentage to three significant digits (bounds exactly), never scientific."""
         if isinstance(value, float) or (isinstance(value, Decimal) and value.is_finite()):
             return f"{plain(value, 3)}%"

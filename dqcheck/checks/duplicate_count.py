@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import TABLE, Check, Field, register
+from dqcheck.checks.base import TABLE, Ask, Check, Field, counted_sample, register
 from dqcheck.results import Bounds
 from dqcheck.sql import Metric, count_distinct, count_values
 
@@ -52,16 +52,20 @@ class DuplicateCount(Check):
         (name,) = self.key
         return values[count_values(name)] - values[count_distinct(name)]
 
+    def _keys(self) -> tuple[list[Any], list[Any]]:
+        """The key columns, and the conditions of the rows counted: every key non-NULL."""
+        from dqcheck.sql import col
+
+        keys = [col(c) for c in self.key]
+        return keys, [*(k.is_not(None) for k in keys), *self.where_conditions()]
+
     def statement(self) -> Executable:
         from sqlalchemy import and_, func, literal_column, select
 
-        from dqcheck.sql import col, table_of, where_clause
+        from dqcheck.sql import table_of
 
         assert self.table is not None
-        keys = [col(c) for c in self.key]
-        conds: list[Any] = [k.is_not(None) for k in keys]
-        if self.where:
-            conds.append(where_clause(self.where, self.variables))
+        keys, conds = self._keys()
         groups = (
             select(func.count().label("n"))
             .select_from(table_of(self.table))
@@ -74,3 +78,11 @@ class DuplicateCount(Check):
         return select(
             func.coalesce(func.sum(n - literal_column("1")), literal_column("0"))
         ).select_from(groups)
+
+    def sample_ask(self, n: int, key: Sequence[str] = ()) -> Ask:
+        """The duplicated keys with their counts, most frequent first."""
+        from dqcheck.sql import table_of
+
+        assert self.table is not None
+        keys, conds = self._keys()
+        return counted_sample(table_of(self.table), keys, conds, n, repeated=True)

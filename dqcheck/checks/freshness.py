@@ -46,7 +46,8 @@ class Freshness(Check):
             return NoAge(newest, "future", age)
         return max(age, 0.0)  # a newest row within the clock skew is just written: age 0
 
-    def fmt(self, value: Any) -> str:
+    @classmethod
+    def fmt(cls, value: Any) -> str:
         return format_duration(value) if isinstance(value, (int, float)) else super().fmt(value)
 
     def expectation(self) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dqcheck.checks.base import COLUMN, TABLE, Check, percent, register
-from dqcheck.checks.null_count import null_metrics, nulls
+from dqcheck.checks.base import COLUMN, TABLE, Ask, Check, percent, register
+from dqcheck.checks.null_count import null_metrics, null_rows_sample, nulls
 from dqcheck.sql import Metric, count_rows
 
 
@@ -27,3 +27,7 @@ class NullPercent(Check):
     def compute(self, values: Mapping[Metric, Any]) -> Any:
         rows = int(values[count_rows()] or 0)
         return 0 if not rows else percent(int(nulls(values, self.params["column"])), rows)
+
+    def sample_ask(self, n: int, key: Sequence[str] = ()) -> Ask:
+        """Keys of the rows with the NULL."""
+        return null_rows_sample(self, n, key)

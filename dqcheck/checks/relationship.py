@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dqcheck import fields as f
-from dqcheck.checks.base import COLUMN, TABLE, Check, Field, register
+from dqcheck.checks.base import COLUMN, TABLE, Ask, Check, Field, counted_sample, register
 from dqcheck.errors import short
 from dqcheck.results import Bounds
 
@@ -43,10 +43,11 @@ class Relationship(Check):
     }
     default_bounds = Bounds(max=0)
 
-    def statement(self) -> Executable:
-        from sqlalchemy import and_, column, exists, func, literal_column, select
+    def _orphans(self) -> tuple[Any, Any, list[Any]]:
+        """The child table, its key, and the conditions of an orphan row."""
+        from sqlalchemy import column, exists, literal_column, select
 
-        from dqcheck.sql import table_of, where_clause
+        from dqcheck.sql import table_of
 
         assert self.table is not None
         parent_table, parent_column = self.params["to"]
@@ -58,7 +59,15 @@ class Relationship(Check):
         orphan = ~exists(
             select(literal_column("1")).select_from(parent).where(parent_key == child_key)
         )
-        conds = [child_key.is_not(None), orphan]
-        if self.where:
-            conds.append(where_clause(self.where, self.variables))
+        return child, child_key, [child_key.is_not(None), orphan, *self.where_conditions()]
+
+    def statement(self) -> Executable:
+        from sqlalchemy import and_, func, select
+
+        child, _, conds = self._orphans()
         return select(func.count()).select_from(child).where(and_(*conds))
+
+    def sample_ask(self, n: int, key: Sequence[str] = ()) -> Ask:
+        """The orphan values with their counts, most frequent first."""
+        child, child_key, conds = self._orphans()
+        return counted_sample(child, [child_key], conds, n)

@@ -8,10 +8,21 @@ from typing import Any
 
 import click
 
-from dqcheck.cli.options import check_writable, config_option, connection_options, format_option
+from dqcheck.cli.options import (
+    check_writable,
+    config_option,
+    connection_options,
+    examples,
+    format_option,
+)
 
 
-@click.command()
+@click.command(
+    short_help="Connect and print the server and its version.",
+    epilog=examples(
+        "dqcheck ping --conn-id warehouse",
+    ),
+)
 @connection_options
 def ping(url: str | None, conn_id: str | None, config_file: Path | None) -> int:
     """Connect with the resolved connection and print the server and its version."""
@@ -21,26 +32,45 @@ def ping(url: str | None, conn_id: str | None, config_file: Path | None) -> int:
     return 0
 
 
-@click.command()
-@click.option("--table", required=True, metavar="TABLE", help="The table to inspect (schema.name).")
+@click.command(
+    short_help="Profile tables and write a starter suite.",
+    epilog=examples(
+        "dqcheck init --schema shop --url postgresql://dq@db/shop --output checks/shop.yml",
+    ),
+)
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    metavar="TABLE",
+    help="A table to profile, name or schema.name (repeatable).",
+)
+@click.option("--schema", metavar="SCHEMA", help="Profile every table of SCHEMA.")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the suite to FILE instead of stdout.",
 )
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @connection_options
 def init(
-    table: str,
+    tables: tuple[str, ...],
+    schema: str | None,
     output: Path | None,
+    force: bool,
     url: str | None,
     conn_id: str | None,
     config_file: Path | None,
 ) -> int:
-    """Inspect TABLE and write a starter suite (row count, not-null, unique key, freshness)."""
+    """Profile tables (one scan each) and write one starter suite: row count, nulls, accepted
+    values, candidate keys, freshness and schema, with bounds from the data seen."""
     from dqcheck import api
+    from dqcheck.errors import ConfigError, Problem
 
     check_writable(output, "--output")
-    text = api.init_suite(table, url, conn_id=conn_id, config=config_file)
+    if output is not None and output.exists() and not force:
+        raise ConfigError([Problem(f"--output {output} exists: pass --force to overwrite it")])
+    text = api.init_suite(tables, url, schema=schema, conn_id=conn_id, config=config_file)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -49,10 +79,22 @@ def init(
     return 0
 
 
-@click.command(name="history")
+@click.command(
+    name="history",
+    short_help="Recent results from the history store.",
+    epilog=examples(
+        "dqcheck history --check orders_fresh --limit 10",
+    ),
+)
 @click.option("--check", "check_name", metavar="NAME", help="Only this check's results.")
 @click.option("--suite", metavar="NAME", help="Only this suite's results.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10000),
+    help="How many results, newest first.",
+)
 @format_option
 @click.option("--history", "history_url", metavar="URL", help="The history database.")
 @config_option
@@ -69,22 +111,20 @@ def history_command(fmt: str, **o: Any) -> int:
     )
     if fmt == "json":
         click.echo(api.mask(json.dumps(rows, indent=2, default=str, allow_nan=False)))
-        return 0
-    if not rows:
-        click.echo("no results stored yet")
-        return 0
-    for row in rows:
-        value = "-" if row["value"] is None else f"{row['value']:g}"
-        click.echo(
-            api.mask(
-                f"{row['started_at'][:19]}  {row['status']:5}  {row['suite']}.{row['check_name']}"
-                f"  {value}"
-            )
-        )
+    else:
+        from dqcheck.report.history import render_history
+
+        click.echo(api.mask(render_history(rows)), nl=False)
     return 0
 
 
-@click.command(name="schema")
+@click.command(
+    name="schema",
+    short_help="Print the JSON Schema of the suite format.",
+    epilog=examples(
+        "dqcheck schema > dqcheck-suite.schema.json",
+    ),
+)
 def json_schema() -> int:
     """Print the JSON Schema of the suite format (for editor completion)."""
     from dqcheck import api

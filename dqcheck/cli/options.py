@@ -14,6 +14,11 @@ from dqcheck.errors import ConfigError, Problem
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def examples(*commands: str) -> str:
+    """A command's help epilog: example command lines, kept as written (click's ``\\b``)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {c}" for c in commands)
+
+
 def _apply(func: F, options: list[Callable[[F], F]]) -> F:
     for option in reversed(options):
         func = option(func)
@@ -147,6 +152,12 @@ def report_options(func: F) -> F:
                 show_default=True,
                 type=click.Choice(["fail", "warn", "sla"]),
                 help="'warn' makes warnings fail the run too; 'sla' an SLA miss (repeatable).",
+            ),
+            click.option(
+                "--samples",
+                type=click.IntRange(0, 1000),
+                metavar="N",
+                help="Bad rows shown per failing or warning check, for every check (0: none).",
             ),
             click.option(
                 "--retries",

@@ -12,6 +12,7 @@ from dqcheck.cli import live
 from dqcheck.cli.options import (
     check_writable,
     connection_options,
+    examples,
     format_option,
     monitor_options,
     report_options,
@@ -61,6 +62,7 @@ def _execute(prepared: Any, o: dict[str, Any], explain_exit: bool = False) -> in
                 timeout=o["timeout"],
                 retries=o["retries"],
                 fail_on=o["fail_on"],
+                samples=o["samples"],
                 on_result=on_result,
             )
         code = report(result, o["fmt"], files, quiet=o["quiet"], explain_exit=explain_exit)
@@ -70,7 +72,13 @@ def _execute(prepared: Any, o: dict[str, Any], explain_exit: bool = False) -> in
     return code
 
 
-@click.command()
+@click.command(
+    short_help="Run the checks of suites and report.",
+    epilog=examples(
+        "dqcheck run checks/ --conn-id warehouse --var ds=2026-11-30",
+        "dqcheck run checks/orders.yml --url sqlite:///shop.db --json report.json",
+    ),
+)
 @suite_options
 @report_options
 @click.option(
@@ -91,7 +99,12 @@ def run(paths: Sequence[Path], dry_run: bool, explain_exit: bool, **o: Any) -> i
     return _execute(prepared, o, explain_exit)
 
 
-@click.command()
+@click.command(
+    short_help="Validate suites and the project config.",
+    epilog=examples(
+        "dqcheck validate checks/",
+    ),
+)
 @suite_options
 @monitor_options
 def validate(paths: Sequence[Path], **o: Any) -> int:
@@ -106,7 +119,13 @@ def validate(paths: Sequence[Path], **o: Any) -> int:
     return 0
 
 
-@click.command(name="list")
+@click.command(
+    name="list",
+    short_help="List the checks: suite, name, type, table, tags.",
+    epilog=examples(
+        "dqcheck list checks/ --tag daily",
+    ),
+)
 @suite_options
 @format_option
 def list_checks(paths: Sequence[Path], fmt: str, **o: Any) -> int:
@@ -127,7 +146,14 @@ def list_checks(paths: Sequence[Path], fmt: str, **o: Any) -> int:
     return 0
 
 
-@click.command(name="has-rows")
+@click.command(
+    name="has-rows",
+    short_help="Fail unless a table has at least --min rows.",
+    epilog=examples(
+        'dqcheck has-rows public.orders --conn-id warehouse --where "created_at >= :ds"'
+        " --var ds=2026-11-30",
+    ),
+)
 @click.argument("table")
 @connection_options
 @var_option

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dqcheck.monitor import NotifyTarget
+from dqcheck.report import sample_block
 from dqcheck.results import RunResult, Status
 from dqcheck.secrets import mask, mask_url, register_webhook
 
@@ -62,6 +63,7 @@ def message(result: RunResult, event: str) -> tuple[str, str]:
             else:
                 value = c.value_text or c.value
                 lines.append(f"- {c.id}: value {value}, expected {c.expectation}. {c.message}")
+                lines += sample_block(c, "    ")
         if len(hit) > MAX_LISTED:
             lines.append(f"- … and {len(hit) - MAX_LISTED} more")
     lines += [

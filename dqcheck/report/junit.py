@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from dqcheck.report import sample_block
 from dqcheck.results import CheckResult, RunResult, Status
 
 
@@ -19,6 +20,9 @@ def _detail(c: CheckResult) -> str:
         f"expected: {c.expectation}",
         f"message: {c.message}",
     ]
+    samples = sample_block(c, "  ")
+    if samples:
+        lines += ["samples:", *samples]
     if c.sql:
         lines.append(f"sql: {c.sql}")
     return "\n".join(lines)

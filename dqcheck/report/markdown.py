@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from dqcheck.report import sample_lines
 from dqcheck.results import CheckResult, RunResult, Status
 
 ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
@@ -9,6 +12,22 @@ ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.E
 
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|") or " "
+
+
+def _text(text: str) -> str:
+    """Data as literal Markdown text on one line (a sample cell may hold anything): every
+    character inline Markdown or HTML reads is escaped, and so is a start that would open a
+    block (``- x``, ``# x``, ``1. x``)."""
+    text = "".join(f"\\{ch}" if ch in INLINE_SPECIAL else ch for ch in " ".join(text.split()))
+    block = re.match(r"[#+=>-]|\d+[.)]", text)
+    if block:
+        end = block.end() - 1
+        text = f"{text[:end]}\\{text[end:]}"
+    return text
+
+
+#: Characters inline Markdown (and HTML) reads anywhere in a line.
+INLINE_SPECIAL = frozenset("\\`*_[]<>|~&!")
 
 
 def _value(c: CheckResult) -> str:
@@ -29,10 +48,9 @@ def render(result: RunResult) -> str:
     problems = [c for c in result.checks if c.status is not Status.PASS]
     if problems:
         lines += ["### Problems", ""]
-        lines += [
-            f"- {ICONS[c.status]} **{c.status.value}** `{c.id}`: {_cell(c.message)}"
-            for c in problems
-        ]
+        for c in problems:
+            lines.append(f"- {ICONS[c.status]} **{c.status.value}** `{c.id}`: {_cell(c.message)}")
+            lines += [f"  - {_text(sample)}" for sample in sample_lines(c)]
         lines.append("")
     lines += [
         "| status | check | type | table | value | expectation | time |",

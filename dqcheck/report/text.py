@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
+from dqcheck.report import sample_block
 from dqcheck.results import CheckResult, RunResult, Status
 
 STYLES = {
@@ -53,6 +55,46 @@ def _rows(result: RunResult, quiet: bool) -> list[tuple[Status, list[str]]]:
     ]
 
 
+#: The column that wraps when a table is wider than the terminal (never the check's name).
+WRAPS = 3
+#: Narrowest the wrapping column gets, however long the other columns are.
+MIN_WRAP = 16
+
+
+def _fit(widths: list[int], width: int | None, narrowest: int) -> list[int] | None:
+    """Column widths within ``width``, only the expectation column giving way (down to
+    ``narrowest``, its longest word); None when even that does not fit."""
+    total = sum(widths) + 2 * (len(widths) - 1)
+    if width is None or total <= width:
+        return widths
+    fitted = list(widths)
+    fitted[WRAPS] = widths[WRAPS] - (total - width)
+    return fitted if fitted[WRAPS] >= narrowest else None
+
+
+def _wrap(text: str, width: int | None, indent: str = "") -> list[str]:
+    """``text`` wrapped at word boundaries (a name is never cut); as is without a width."""
+    if width is None or len(text) <= width:
+        return [text]
+    return textwrap.wrap(
+        text,
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [text]
+
+
+def _stacked(rows: list[tuple[Status, list[str]]], width: int | None) -> list[str]:
+    """Each check as a block: status and whole name, then value, expectation and time below,
+    wrapped at ``width`` (for names too long for a table row)."""
+    out = []
+    for _, (status, name, value, expectation, elapsed) in rows:
+        out.append(f"{status:5} {name}")
+        out += _wrap(f"      {value}  {expectation}  {elapsed}", width, indent="      ")
+    return out
+
+
 def _problems(result: RunResult) -> list[CheckResult]:
     return [c for c in result.checks if c.status is not Status.PASS and c.message]
 
@@ -84,21 +126,40 @@ def render(
     rows = _rows(result, quiet)
     if rows:
         header = [name for name, _ in COLUMNS]
-        widths = [
-            max(len(r[i]) for r in [header, *(cells for _, cells in rows)])
-            for i in range(len(COLUMNS))
-        ]
+        words = [w for _, cells in rows for w in cells[WRAPS].split()]
+        fitted = _fit(
+            [
+                max(len(r[i]) for r in [header, *(cells for _, cells in rows)])
+                for i in range(len(COLUMNS))
+            ],
+            width,
+            max([MIN_WRAP, *map(len, words)]),
+        )
 
-        def line(cells: list[str]) -> str:
-            parts = [
-                cell.rjust(w) if justify == "right" else cell.ljust(w)
-                for cell, w, (_, justify) in zip(cells, widths, COLUMNS, strict=True)
-            ]
-            return "  ".join(parts).rstrip()
+        def line(cells: list[str]) -> list[str]:
+            """One row; a long expectation continues on the next lines, in its column."""
+            parts = _wrap(cells[WRAPS], widths[WRAPS])
+            out = []
+            for n, part in enumerate(parts):
+                shown = list(cells) if n == 0 else [""] * len(COLUMNS)
+                shown[WRAPS] = part
+                out.append(
+                    "  ".join(
+                        cell.rjust(w) if justify == "right" else cell.ljust(w)
+                        for cell, w, (_, justify) in zip(shown, widths, COLUMNS, strict=True)
+                    ).rstrip()
+                )
+            return out
 
-        lines += [line(header), *(line(cells) for _, cells in rows), ""]
+        if fitted is None:
+            lines += [*_stacked(rows, width), ""]  # too narrow for a table: a check a block
+        else:
+            widths = fitted
+            lines += [*line(header), *(ln for _, cells in rows for ln in line(cells)), ""]
     problems = _problems(result)
-    lines += [f"{c.status.value.upper():5} {c.id}: {c.message}" for c in problems]
+    for c in problems:
+        text = f"{c.status.value.upper():5} {c.id}: {c.message}"
+        lines += [*_wrap(text, width, indent="      "), *sample_block(c)]
     if problems:
         lines.append("")
     lines.append(result.summary_line())
@@ -123,8 +184,13 @@ def _render_rich(result: RunResult, quiet: bool, width: int | None) -> str:
     rows = _rows(result, quiet)
     if rows:
         table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-        for name, justify in COLUMNS:
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for i, (name, justify) in enumerate(COLUMNS):
+            table.add_column(  # the check's name is never cut; the expectation wraps
+                name,
+                justify=justify,  # type: ignore[arg-type]
+                no_wrap=i != WRAPS,
+                overflow="fold",
+            )
         for status, cells in rows:
             table.add_row(Text(cells[0], style=STYLES[status]), *cells[1:])
         console.print(table)
@@ -132,7 +198,9 @@ def _render_rich(result: RunResult, quiet: bool, width: int | None) -> str:
     problems = _problems(result)
     for c in problems:
         label = Text(f"{c.status.value.upper():5}", style=STYLES[c.status])
-        console.print(Text.assemble(label, " ", c.id, ": ", c.message))
+        console.print(Text.assemble(label, " ", c.id, ": ", c.message), soft_wrap=width is None)
+        for line in sample_block(c):
+            console.print(Text(line))
     if problems:
         console.print()
     worst = result.status
