@@ -28,7 +28,7 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 demo: $(DEMO_STAMP)
 	$(BIN)/python demo/make_demo_db.py --output $(DEMO_DB)
 	@rm -f $(DEMO_JSON)
-	@echo "$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON) --explain-exit"
+	@echo "$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON)"
 	@code=0; \
 	$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON) --explain-exit \
 		|| code=$$?; \
@@ -46,8 +46,8 @@ demo: $(DEMO_STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check dqcheck tests demo bench examples
-	$(BIN)/ruff format --check dqcheck tests demo bench examples
+	$(BIN)/ruff check dqcheck tests tests_airflow demo bench examples
+	$(BIN)/ruff format --check dqcheck tests tests_airflow demo bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -57,8 +57,24 @@ pytest: $(STAMP)
 test: lint pytest
 
 clean:
-	rm -rf $(VENV) .dqcheck .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(AIRFLOW_VENV) .dqcheck .pytest_cache .mypy_cache .ruff_cache
 
 # Not a test: compares dqcheck with the naive way on a throwaway PostgreSQL (see bench/RESULTS.md).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Airflow 3 in its own venv (dqcheck[airflow]), never in .venv: real `airflow dags test` runs of
+# the operators and of the BashOperator path (.venv's dqcheck by absolute path) against a
+# throwaway PostgreSQL, each in a fresh AIRFLOW_HOME with a SQLite metastore (tests_airflow/).
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-airflow
+
+$(AIRFLOW_STAMP): pyproject.toml
+	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -e '.[airflow]' pytest psycopg2-binary
+	touch $(AIRFLOW_STAMP)
+
+.PHONY: test-airflow
+test-airflow: $(STAMP) $(AIRFLOW_STAMP)
+	$(AIRFLOW_VENV)/bin/python -m pytest tests_airflow -p no:cacheprovider

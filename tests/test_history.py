@@ -186,3 +186,34 @@ def test_an_in_memory_history_is_one_database(tmp_path: Path) -> None:
         assert store.last_measures([("s", "c")]) == {("s", "c"): 7.0}
     finally:
         store.close()
+
+
+def test_history_prints_a_table_with_units_and_names_unknown_checks(tmp_path: Path) -> None:
+    """A header, each value as the report shows it (a freshness age in hours, thousands
+    separators), and an unknown ``--check`` is exit 2 with the nearest stored name."""
+    import sqlite3
+
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE orders (id integer, updated_at timestamp)")
+        conn.executemany(
+            "INSERT INTO orders VALUES (?, datetime('now', '-5 hours'))",
+            [(i,) for i in range(1234)],
+        )
+    suite = tmp_path / "s.yml"
+    suite.write_text(
+        "suite: shop\nchecks:\n"
+        "  - {name: rows, type: row_count, table: orders}\n"
+        "  - {name: fresh, type: freshness, table: orders, column: updated_at, max_age: 1d}\n"
+    )
+    history = f"sqlite:///{tmp_path / 'h.db'}"
+    invoke(["run", str(suite), "--url", f"sqlite:///{db}", "--history", history], 0)
+    text = invoke(["history", "--history", history], 0).stdout
+    header, *lines = text.splitlines()
+    assert header.split() == ["when", "(UTC)", "status", "check", "value"]
+    by_check = {line.split()[3]: line.split()[-1] for line in lines}
+    assert by_check["shop.rows"] == "1,234"
+    assert by_check["shop.fresh"].startswith("5h"), text
+    wrong = invoke(["history", "--history", history, "--check", "fersh"], 2)
+    assert "did you mean 'fresh'?" in wrong.stderr
+    assert "--check" in wrong.stderr

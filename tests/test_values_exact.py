@@ -93,10 +93,11 @@ def test_bounds_for_json_and_people() -> None:
     assert bounds.as_dict() == {"min": 0.5, "max": 9007199254740993}
     assert type(bounds.as_dict()["max"]) is int
     assert Bounds(max=3600.0).as_dict() == {"max": 3600}
-    assert bounds.describe() == "0.5..9007199254740993"
-    assert Bounds(equals=10**20).describe() == "= 100000000000000000000"
+    assert bounds.describe() == "0.5..9,007,199,254,740,993"
+    assert Bounds(equals=10**20).describe() == "= 100,000,000,000,000,000,000"
     assert plain(3.1e-06) == "0.0000031"
-    assert plain(1.9e3) == "1900"
+    assert plain(1.9e3) == "1,900"
+    assert plain(9.97834e6) == "9,978,340" and plain(-1234.5) == "-1,234.5"
     assert plain(Decimal("60.75")) == "60.75"
 
 
@@ -150,7 +151,7 @@ def test_exact_values_are_judged_exactly(threshold: Check) -> None:
     assert type(shown) is int
     status, shown, message = threshold.judge(Measurement(Decimal("9007199254740994")))
     assert (status, shown) == (Status.FAIL, 9007199254740994)
-    assert message == "9007199254740994, expected <= 9007199254740993"
+    assert message == "9,007,199,254,740,994, expected <= 9,007,199,254,740,993"
     status, shown, _ = threshold.judge(Measurement(Decimal("9007199254740993.5")))
     assert status is Status.FAIL and isinstance(shown, float)
 

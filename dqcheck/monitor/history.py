@@ -206,6 +206,21 @@ class History:
             row["started_at"] = str(row["started_at"])
         return rows
 
+    def names(self) -> list[tuple[str, str]]:
+        """Every (suite, check) the history holds, for did-you-mean on an unknown name."""
+        from sqlalchemy import select
+
+        t = self.table
+
+        def read() -> list[tuple[str, str]]:
+            if not self._exists():
+                return []
+            stmt = select(t.c.suite, t.c.check_name).distinct()
+            with self.engine.connect() as conn:
+                return [(str(a), str(b)) for a, b in conn.execute(stmt)]
+
+        return self._bounded("cannot read the history", read)
+
 
 def _table() -> Table:
     from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
