@@ -191,6 +191,29 @@ def execute(url: str, *statements: Any, params: Sequence[Any] | None = None) -> 
         conn.close()
 
 
+def recorded_statements(url: str, condition: str, **params: Any) -> list[tuple[str, int]]:
+    """(normalised query, calls) from pg_stat_statements for this database, past dqcheck's and
+    this helper's own catalogue reads, where ``condition`` (SQL, ``:params`` bound) holds."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT query, calls FROM pg_stat_statements"
+                    " WHERE dbid = (SELECT oid FROM pg_database"
+                    "               WHERE datname = current_database())"
+                    " AND position('pg_stat_' in query) = 0"
+                    f" AND ({condition}) ORDER BY query"
+                ),
+                params,
+            ).all()
+    finally:
+        engine.dispose()
+    return [(str(q), int(c)) for q, c in rows]
+
+
 def create_database(url: str, name: str) -> str:
     """CREATE DATABASE ``name`` on the server behind ``url``; returns the new DB's URL."""
     _admin_execute(url, "CREATE DATABASE {}", name)

@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 import yaml
 from clitools import describe, invoke, run_dqcheck, run_json, strict_json
-from sqlalchemy import create_engine, text
+from pgserver import recorded_statements
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 pytestmark = pytest.mark.postgres
@@ -216,24 +217,8 @@ def reset_statements(url: str) -> None:
 
 def statements_on(url: str, table: str) -> list[tuple[str, int]]:
     """(normalised query, calls) of every statement of this database that names ``table``."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT query, calls FROM pg_stat_statements"
-                    " WHERE dbid = (SELECT oid FROM pg_database"
-                    "               WHERE datname = current_database())"
-                    " AND position(:table in query) > 0"
-                    " AND position('pg_stat_' in query) = 0"
-                    " AND query !~* :utility"
-                    " ORDER BY query"
-                ),
-                {"table": table, "utility": UTILITY},
-            ).all()
-    finally:
-        engine.dispose()
-    return [(str(q), int(c)) for q, c in rows]
+    condition = "position(:table in query) > 0 AND query !~* :utility"
+    return recorded_statements(url, condition, table=table, utility=UTILITY)
 
 
 def calls_on(url: str, table: str) -> int:

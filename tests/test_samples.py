@@ -23,6 +23,7 @@ import pytest
 from clitools import invoke, run_json, strict_json
 from peers import HttpPeer, write
 from pgserver import execute as pg_execute
+from pgserver import recorded_statements
 from sqlalchemy import create_engine, text
 
 pytest_plugins = ["peers"]
@@ -291,21 +292,8 @@ def counted_db(pg_db: str) -> str:
 def sample_statements(url: str) -> list[tuple[str, int]]:
     """(query, calls) of this database's statements with a LIMIT: the sample queries (the
     scans and the checks' own queries here have none)."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT query, calls FROM pg_stat_statements"
-                    " WHERE dbid = (SELECT oid FROM pg_database"
-                    "               WHERE datname = current_database())"
-                    " AND query ~* 'LIMIT' AND position('pg_stat_' in query) = 0"
-                    " AND position('pg_catalog' in query) = 0"
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    return [(str(q), int(c)) for q, c in rows]
+    condition = "query ~* 'LIMIT' AND position('pg_catalog' in query) = 0"
+    return recorded_statements(url, condition)
 
 
 def reset(url: str) -> None:
