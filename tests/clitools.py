@@ -156,3 +156,11 @@ def start_dqcheck(args: Sequence[str | Path], workdir: Path) -> subprocess.Popen
         env=environ,
         cwd=workdir,
     )
+
+
+def reap(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a background dqcheck a test is done with, if it is still running (never left
+    behind, whatever the test's outcome)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 from clitools import strict_json
+from shop_suites import ORDERS as ORDERS  # the shared texts, re-exported
+from shop_suites import PASSING as PASSING
 
 # -- statsd ---------------------------------------------------------------------------------------
 
@@ -264,19 +266,6 @@ def smtp_peer() -> Iterator[SmtpPeer]:
 
 # -- PostgreSQL -----------------------------------------------------------------------------------
 
-ORDERS = """
-CREATE TABLE orders (id integer PRIMARY KEY, status text NOT NULL, amount numeric(10, 2));
-INSERT INTO orders VALUES (1, 'paid', 10), (2, 'paid', 20), (3, 'refunded', 30);
-"""
-
-
-#: has_rows 3 pass, total_amount 60 pass: exit 0.
-PASSING = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: total_amount, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
-"""
 #: has_rows 3 pass, too_many 3 fail, paid_only 1 fail (one refunded order): exit 1.
 FAILING = """\
 suite: orders

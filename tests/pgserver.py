@@ -191,6 +191,30 @@ def execute(url: str, *statements: Any, params: Sequence[Any] | None = None) -> 
         conn.close()
 
 
+def count_statements(url: str) -> None:
+    """Make ``url``'s database count its statements (pg_stat_statements). A server started
+    without the library skips the test, except under CI=true, where counting must not be
+    skipped."""
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            preload = str(conn.execute(text("SHOW shared_preload_libraries")).scalar())
+    finally:
+        engine.dispose()
+    if "pg_stat_statements" not in preload:
+        reason = (
+            "the postgres test server was started without pg_stat_statements in "
+            f"shared_preload_libraries ({preload!r}): cannot count statements"
+        )
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    execute(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+
 def recorded_statements(url: str, condition: str, **params: Any) -> list[tuple[str, int]]:
     """(normalised query, calls) from pg_stat_statements for this database, past dqcheck's and
     this helper's own catalogue reads, where ``condition`` (SQL, ``:params`` bound) holds."""

@@ -26,7 +26,7 @@ from typing import Any
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
-from clitools import BASE_ENV, TRACEBACK, describe, run_dqcheck, strict_json
+from clitools import BASE_ENV, TRACEBACK, describe, reap, run_dqcheck, strict_json
 
 pytestmark = pytest.mark.postgres
 
@@ -168,8 +168,7 @@ def test_server_stopped_mid_run(dedicated_server: pgserver.PgServer, tmp_path: P
         dedicated_server.stop()  # pg_ctl stop -m immediate, while pg_sleep(60) runs
         code = finish(proc, timeout=45)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        reap(proc)
     text = output(tmp_path)
     assert code == 3, text
     assert TRACEBACK not in text
@@ -200,8 +199,7 @@ def test_backend_terminated_mid_query(pg_db: str, tmp_path: Path) -> None:
             conn.close()
         code = finish(proc, timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        reap(proc)
     text = output(tmp_path)
     assert code == 3, text
     assert TRACEBACK not in text
@@ -269,9 +267,7 @@ def test_a_server_that_comes_up_during_the_retry_window_is_reached(tmp_path: Pat
         code = finish(proc, timeout=60)
     finally:
         listener.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        reap(proc)
         server.stop()
     text = output(tmp_path)
     assert code == 0, text

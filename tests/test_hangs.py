@@ -27,7 +27,7 @@ from typing import Any
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
-from clitools import TRACEBACK, describe, invoke, run_dqcheck, start_dqcheck, strict_json
+from clitools import TRACEBACK, describe, invoke, reap, run_dqcheck, start_dqcheck, strict_json
 from peers import SilentServer
 from sqlalchemy.engine import make_url
 
@@ -107,9 +107,7 @@ def test_sigterm_while_connecting_to_a_silent_history(
         proc.send_signal(signal.SIGTERM)
         returncode = proc.wait(timeout=RUN_BOUND)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        reap(proc)
     text = output(tmp_path)
     assert returncode == 143, text
     assert TRACEBACK not in text

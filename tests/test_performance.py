@@ -15,7 +15,6 @@ duration (``make bench`` measures speed).
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 from clitools import describe, invoke, run_dqcheck, run_json, strict_json
-from pgserver import recorded_statements
+from pgserver import count_statements, recorded_statements
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
@@ -261,20 +260,7 @@ def assert_values(report: dict[str, Any], expected: dict[str, float]) -> None:
 @pytest.fixture
 def db(pg_db: str) -> str:
     """A fresh database with ``perf_orders`` and ``pg_stat_statements``."""
-    engine = create_engine(pg_db)
-    try:
-        preload = str(scalar(engine, "SHOW shared_preload_libraries"))
-    finally:
-        engine.dispose()
-    if "pg_stat_statements" not in preload:
-        reason = (
-            "the postgres test server was started without pg_stat_statements in "
-            f"shared_preload_libraries ({preload!r}): cannot count statements"
-        )
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason)  # CI must count statements, never skip it
-        pytest.skip(reason)
-    execute(pg_db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    count_statements(pg_db)
     execute(pg_db, SETUP)
     return pg_db
 

@@ -12,7 +12,6 @@ sample that cannot be read only adds a note.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -22,9 +21,8 @@ from typing import Any
 import pytest
 from clitools import invoke, run_json, strict_json
 from peers import HttpPeer, write
+from pgserver import count_statements, recorded_statements
 from pgserver import execute as pg_execute
-from pgserver import recorded_statements
-from sqlalchemy import create_engine, text
 
 pytest_plugins = ["peers"]
 
@@ -274,18 +272,7 @@ def test_has_rows_takes_samples(db: str) -> None:
 
 @pytest.fixture
 def counted_db(pg_db: str) -> str:
-    engine = create_engine(pg_db)
-    try:
-        with engine.connect() as conn:
-            preload = str(conn.execute(text("SHOW shared_preload_libraries")).scalar())
-    finally:
-        engine.dispose()
-    if "pg_stat_statements" not in preload:
-        reason = "the postgres test server was started without pg_stat_statements"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    pg_execute(pg_db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    count_statements(pg_db)
     return setup_pg(pg_db)
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from clitools import TRACEBACK, start_dqcheck
+from clitools import TRACEBACK, reap, start_dqcheck
 from peers import SilentServer
 from test_hangs import RUN_BOUND, output
 
@@ -48,9 +48,7 @@ def test_a_second_signal_exits_at_once(
         proc.send_signal(signal.SIGTERM)
         returncode = proc.wait(timeout=RUN_BOUND)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        reap(proc)
     text = output(tmp_path)
     assert returncode == 128 + first, text
     assert "SIGTERM again: exiting now" in text, text

@@ -18,7 +18,7 @@ from typing import Any
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import psycopg2
 import pytest
-from clitools import TRACEBACK, start_dqcheck, strict_json
+from clitools import TRACEBACK, reap, start_dqcheck, strict_json
 from peers import SilentServer
 
 pytestmark = pytest.mark.postgres
@@ -120,9 +120,7 @@ def test_a_signal_cancels_the_queries_and_reports(
         proc.send_signal(sig)
         returncode = proc.wait(timeout=5)  # the issue: exit within 5 s
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        reap(proc)
     stdout, stderr = output(tmp_path)
     assert returncode == code, (stdout, stderr)
     # pg_sleep(60): gone within 20 s only if it was cancelled (a loaded CI server is slow to
@@ -185,9 +183,7 @@ def test_sigterm_while_waiting_to_retry_a_connection(
         proc.send_signal(signal.SIGTERM)
         returncode = proc.wait(timeout=5)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        reap(proc)
     stdout, stderr = output(tmp_path)
     assert returncode == 143, (stdout, stderr)
     assert TRACEBACK not in stdout + stderr

@@ -22,17 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import pgserver  # noqa: E402  (tests/pgserver.py)
+from shop_suites import ORDERS, PASSING  # noqa: E402
 
 #: dqcheck in its own venv, called by absolute path (the pipx / Airflow 2 path)
 DQCHECK = ROOT / ".venv" / "bin" / "dqcheck"
 DAG_ID = "dqcheck_airflow_tests"
 
-PASSING = """\
-suite: orders
-checks:
-  - {name: has_rows, type: row_count, table: orders}
-  - {name: total_amount, type: threshold, sql: "SELECT sum(amount) FROM orders", max: 1000}
-"""
 FAILING = """\
 suite: orders_bad
 checks:
@@ -159,12 +154,7 @@ def _dag_run(server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         pytest.skip(str(exc))
     try:
         url = pgserver.create_database(base, f"dq_af_{uuid.uuid4().hex[:10]}")
-        pgserver.execute(
-            url,
-            "CREATE TABLE orders (id integer PRIMARY KEY, status text NOT NULL, "
-            "amount numeric(10, 2))",
-            "INSERT INTO orders VALUES (1, 'paid', 10), (2, 'paid', 20), (3, 'refunded', 30)",
-        )
+        pgserver.execute(url, ORDERS)
         tmp = tmp_path_factory.mktemp("airflow")
         home, dags, suites = tmp / "home", tmp / "dags", tmp / "suites"
         for d in (home, dags, suites):

@@ -86,22 +86,6 @@ def _airflow_connections(ids: set[str]) -> Iterator[None]:
                 os.environ[name] = old
 
 
-def _connection_ids(suites: Sequence[str], variables: Mapping[str, str] | None) -> set[str]:
-    """The ``connection:`` ids the suites and their checks name (none when they do not load:
-    the run then reports the ConfigError)."""
-    try:
-        loaded = api.load_suites(suites, variables)
-    except ConfigError:
-        return set()
-    ids: set[str] = set()
-    for suite in loaded:
-        for check in suite.checks:
-            for value in (check.connection, check.other_connection):
-                if value:
-                    ids.add(str(value))
-    return ids
-
-
 class _DQCheckBase(BaseOperator):  # type: ignore[misc]
     """What both operators share: the run, the task log, the exit code as the task state."""
 
@@ -132,12 +116,18 @@ class _DQCheckBase(BaseOperator):  # type: ignore[misc]
         record: dict[str, Any] = json.loads(text)
         return record
 
-    def _call(self, fn: Any, ids: set[str]) -> dict[str, Any]:
+    def _call(self, prepare: Any, **run: Any) -> dict[str, Any]:
+        """Prepare (suites, config: a ConfigError fails the task, retrying does not fix a
+        configuration), then run with every connection id the checks name looked up in
+        Airflow."""
         try:
+            prepared = prepare()
+            ids = {run["conn_id"]} if run.get("conn_id") else set()
+            for check in prepared.plan.checks:
+                ids |= {str(v) for v in (check.connection, check.other_connection) if v}
             with _airflow_connections(ids):
-                result = fn()
+                result = api.run(prepared, on_result=self._log_result, **run)
         except ConfigError as exc:
-            # retrying does not fix a configuration
             raise AirflowFailException(api.mask(f"dqcheck: {exc}")) from None
         return self._finish(result)
 
@@ -190,24 +180,20 @@ class DQCheckOperator(_DQCheckBase):
     def execute(self, context: Any) -> dict[str, Any]:
         paths = self._paths()
         variables = {str(k): str(v) for k, v in (self.vars or {}).items()}
-        ids = _connection_ids(paths, variables)
-        if self.conn_id:
-            ids.add(self.conn_id)
         monitoring = api.Monitoring(history=self.history) if self.history else None
         self.log.info("dqcheck: running %s", ", ".join(paths))
         return self._call(
-            lambda: api.run(
+            lambda: api.prepare(
                 paths,
-                conn_id=self.conn_id,
-                config=self.config,
                 variables=variables,
                 select=tuple(self.select or ()),
                 tags=tuple(self.tags or ()),
+                config=self.config,
                 monitoring=monitoring,
-                fail_on=self.fail_on,
-                on_result=self._log_result,
+                resolve=False,  # after Airflow's connections are handed over
             ),
-            ids,
+            conn_id=self.conn_id,
+            fail_on=self.fail_on,
         )
 
 
@@ -242,13 +228,12 @@ class HasRowsOperator(_DQCheckBase):
     def execute(self, context: Any) -> dict[str, Any]:
         self.log.info("dqcheck: has-rows %s (at least %d)", self.table, self.min)
         return self._call(
-            lambda: api.has_rows(
+            lambda: api.prepare_has_rows(
                 self.table,
                 where=self.where,
                 minimum=self.min,
-                conn_id=self.conn_id,
                 config=self.config,
-                on_result=self._log_result,
+                resolve=False,
             ),
-            {self.conn_id},
+            conn_id=self.conn_id,
         )
