@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import case, column, func, literal_column, select, table
 from sqlalchemy.sql.elements import ColumnElement, Grouping, TextClause
-from sqlalchemy.sql.expression import ColumnClause, Select, TableClause
+from sqlalchemy.sql.expression import ColumnClause, Executable, Select, TableClause
 
 from dqcheck.fields import TableRef
 
@@ -126,3 +126,23 @@ def scan_select(
     if where is not None:
         stmt = stmt.where(where)
     return stmt, labels
+
+
+def clock_statement() -> Select[Any]:
+    """``SELECT`` of the database's current time, in the dialect's spelling (``CURRENT_TIMESTAMP``;
+    ``SYSDATETIMEOFFSET()`` on SQL Server: see ``dqcheck.dialects.DatabaseClock``). Run on its
+    own, never inside a scan: Redshift's time functions are leader-node only."""
+    from dqcheck.dialects import DatabaseClock
+
+    return select(DatabaseClock().label("clock"))
+
+
+def first_rows_with_total(
+    sql: str, variables: Mapping[str, str], limit: int, total: str
+) -> Executable:
+    """Up to ``limit`` rows of the author's query ``sql`` (its ``:variables`` bound), each with
+    the count of all its rows in the column ``total``: ``LIMIT n``, ``TOP n`` on SQL Server
+    (``dqcheck.dialects.FirstRowsWithTotal``)."""
+    from dqcheck.dialects import FirstRowsWithTotal
+
+    return FirstRowsWithTotal(bound_text(sql, variables), limit, total)

@@ -17,7 +17,7 @@ from dqcheck.checks.base import (
     register,
 )
 from dqcheck.results import Bounds
-from dqcheck.sql import bound_text
+from dqcheck.sql import first_rows_with_total
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import Executable
@@ -36,12 +36,10 @@ class FailingRows(Check):
     default_bounds = Bounds(max=0)
 
     def statement(self) -> Executable:
-        # Text, not select(): the sample rows keep the query's own column names. At least one
-        # row even with ``samples: 0``: the total rides on it. The limit is a validated int.
-        return bound_text(
-            f"SELECT failing.*, COUNT(*) OVER () AS {TOTAL} "
-            f"FROM ({self.params['sql']}\n) AS failing LIMIT {max(1, int(self.samples))}",
-            self.variables,
+        # The sample rows keep the query's own column names. At least one row even with
+        # ``samples: 0``: the total rides on it. LIMIT n, or TOP n on SQL Server.
+        return first_rows_with_total(
+            self.params["sql"], self.variables, max(1, int(self.samples)), TOTAL
         )
 
     def asks(self) -> list[Ask]:
