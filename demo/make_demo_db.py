@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Build the demo database: a small shop in SQLite, with a few deliberate defects.
+"""Build the demo database: a small shop in SQLite (or DuckDB), with a few deliberate defects.
 
     python demo/make_demo_db.py --output .dqcheck/demo.db
+    python demo/make_demo_db.py --engine duckdb --output .dqcheck/demo.duckdb
 
 Only the standard library is used, so this runs before dqcheck is even installed. The data is
 deterministic (fixed random seed); timestamps are relative to the current time in UTC, stored
@@ -203,6 +204,36 @@ def build(output: Path, now: datetime | None = None, seed: int = SEED) -> DemoDa
     return data
 
 
+def build_duckdb(output: Path, now: datetime | None = None, seed: int = SEED) -> DemoData:
+    """The same rows in a DuckDB file (needs ``pip install 'dqcheck[duckdb]'``); timestamps
+    are UTC ``TIMESTAMP WITH TIME ZONE`` values, so ages do not depend on the local zone."""
+    import duckdb
+
+    data = generate(now or datetime.now(timezone.utc), seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    partial.unlink(missing_ok=True)
+    conn = duckdb.connect(str(partial))
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        for statement in SCHEMA.replace("TIMESTAMP", "TIMESTAMP WITH TIME ZONE").split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.executemany(
+            "INSERT INTO customers VALUES (?, ?, ?, ?, ?)",
+            [(*c[:4], c[4] + "+00") for c in data.customers],
+        )
+        conn.executemany(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*o[:5], o[5] + "+00", o[6] + "+00") for o in data.orders],
+        )
+        conn.executemany("INSERT INTO order_items VALUES (?, ?, ?, ?, ?)", data.order_items)
+    finally:
+        conn.close()
+    os.replace(partial, output)
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
@@ -212,8 +243,14 @@ def main(argv: list[str] | None = None) -> int:
         help="SQLite file to write, replaced if it exists (default: .dqcheck/demo.db)",
     )
     parser.add_argument("--seed", type=int, default=SEED, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "duckdb"),
+        default="sqlite",
+        help="the database file to write (default: %(default)s; duckdb needs dqcheck[duckdb])",
+    )
     args = parser.parse_args(argv)
-    data = build(args.output, seed=args.seed)
+    data = (build_duckdb if args.engine == "duckdb" else build)(args.output, seed=args.seed)
     print(
         f"wrote {args.output}: {len(data.customers)} customers, {len(data.orders)} orders, "
         f"{len(data.order_items)} order items"

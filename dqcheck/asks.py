@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dqcheck import duckdb_catalog
 from dqcheck.checks.base import Answer, Ask, Check
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+#: Engines whose SQLAlchemy reflection does not work, read from their own catalog instead
+#: (by SQLAlchemy dialect name).
+OWN_CATALOG = {"duckdb": duckdb_catalog}
 
 
 def answer(conn: Connection, ask: Ask, check: Check) -> Any:
@@ -33,6 +38,11 @@ def columns(conn: Connection, check: Check) -> dict[str, str]:
 
     table = check.table
     assert table is not None
+    if conn.dialect.name in OWN_CATALOG:
+        found = OWN_CATALOG[conn.dialect.name].columns(conn, table.name, table.schema)
+        if not found:
+            raise LookupError(f"table {table} does not exist or has no columns")
+        return {name: kind for name, kind, _ in found}
     try:
         columns = inspect(conn).get_columns(table.name, schema=table.schema)
     except NoSuchTableError:
@@ -54,5 +64,7 @@ def primary_key(conn: Connection, check: Check) -> list[str]:
 
     table = check.table
     assert table is not None
+    if conn.dialect.name in OWN_CATALOG:
+        return list(OWN_CATALOG[conn.dialect.name].primary_key(conn, table.name, table.schema))
     constraint = inspect(conn).get_pk_constraint(table.name, schema=table.schema)
     return [str(c) for c in constraint.get("constrained_columns") or []]

@@ -219,13 +219,25 @@ def _airflow_url(
     elif kind == "redshift":
         driver = redshift_driver()
         port = port or 5439
-    elif kind == "sqlite":
-        return f"sqlite:///{host or schema or ''}"
+    elif kind in ("sqlite", "duckdb"):
+        return f"{kind}:///{host or schema or ''}"
     else:
-        driver = kind
+        driver = AIRFLOW_TYPES.get(kind, kind)
     query = {}
     if driver.startswith(("postgresql", "redshift")):
         query = {k: str(v) for k, v in extra.items() if k in LIBPQ_PARAMS}
+    else:
+        query = {k: str(v) for k, v in _extra_params(kind, extra).items() if v not in (None, "")}
+    if kind in ("google_cloud_platform", "gcpbigquery", "bigquery"):
+        # bigquery://project/dataset: the project from the extra, the dataset from schema
+        host = _extra_value(extra, kind, "project") or host
+        login = password = port = None
+        query = {}
+    elif kind == "snowflake":
+        host = _extra_value(extra, kind, "account") or host
+        schema = _extra_value(extra, kind, "database") or schema
+    elif kind == "databricks" and password and not login:
+        login = "token"  # a personal access token in the password field
     url = URL.create(
         driver,
         username=login or None,
@@ -236,6 +248,36 @@ def _airflow_url(
         query=query,
     )
     return url.render_as_string(hide_password=False)
+
+
+#: SQLAlchemy drivers of Airflow connection types (``conn_type``, ``-`` read as ``_``) whose
+#: name is not already the dialect's; each needs its extra (``EXTRAS``).
+AIRFLOW_TYPES = {
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "mssql": "mssql+pyodbc",
+    "google_cloud_platform": "bigquery",
+    "gcpbigquery": "bigquery",
+    "snowflake": "snowflake",
+    "trino": "trino",
+    "databricks": "databricks",
+}
+#: Keys of an Airflow connection's ``extra`` passed on as URL query parameters, by type.
+AIRFLOW_EXTRA_PARAMS = {
+    "snowflake": ("warehouse", "role", "region"),
+    "databricks": ("http_path", "catalog", "schema"),
+    "trino": ("catalog", "schema", "protocol"),
+    "mssql": ("driver",),
+}
+
+
+def _extra_value(extra: Mapping[str, Any], kind: str, key: str) -> Any:
+    """``extra[key]``, or its old prefixed spelling ``extra__<type>__<key>``."""
+    return extra.get(key) or extra.get(f"extra__{kind}__{key}")
+
+
+def _extra_params(kind: str, extra: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _extra_value(extra, kind, k) for k in AIRFLOW_EXTRA_PARAMS.get(kind, ())}
 
 
 def redshift_driver() -> str:
@@ -273,19 +315,20 @@ def normalize_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-#: What to install for a URL scheme whose dialect or driver is missing.
-INSTALL = {
-    "redshift": "pip install 'dqcheck[redshift]'",
-    "snowflake": "pip install snowflake-sqlalchemy",
-    "bigquery": "pip install sqlalchemy-bigquery",
-    "trino": "pip install trino",
-    "databricks": "pip install databricks-sql-connector",
-    "duckdb": "pip install duckdb-engine",
-    "mysql": "pip install pymysql (mysql+pymysql://...)",
-    "mariadb": "pip install pymysql (mariadb+pymysql://...)",
-    "mssql": "pip install pyodbc",
-    "oracle": "pip install oracledb",
+#: The extra to install for a URL scheme whose dialect or driver is missing (pyproject.toml).
+EXTRAS = {
+    "redshift": "redshift",
+    "snowflake": "snowflake",
+    "bigquery": "bigquery",
+    "trino": "trino",
+    "databricks": "databricks",
+    "duckdb": "duckdb",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mssql": "mssql",
 }
+INSTALL = {scheme: f"pip install 'dqcheck[{extra}]'" for scheme, extra in EXTRAS.items()}
+INSTALL["oracle"] = "pip install oracledb"
 
 
 def validate_url(url: str, source: str = "--url") -> None:
@@ -297,7 +340,8 @@ def validate_url(url: str, source: str = "--url") -> None:
     try:
         u = make_url(url)
         dialect = u.get_dialect()
-    except NoSuchModuleError:  # a subclass of ArgumentError
+    except (NoSuchModuleError, ImportError):  # NoSuchModuleError is an ArgumentError; an
+        # ImportError: the dialect's entry point is there but its module cannot be imported
         raise ConfigError([Problem(f"{source}: {_missing(url, 'dialect')}")]) from None
     except (ArgumentError, ValueError):
         raise ConfigError([Problem(f"{source}: not a database URL: {describe_url(url)}")]) from None

@@ -1,15 +1,18 @@
 """Engines: read-only database sessions, the guard on what they send, one engine per URL.
 
 Every engine dqcheck opens for checks is made so it cannot write (PostgreSQL sessions with
-``default_transaction_read_only``, SQLite opened read-only with an authorizer), has a connect
-timeout, and passes each statement through ``dqcheck.guard`` before the driver sends it.
+``default_transaction_read_only``, SQLite opened read-only with an authorizer, MariaDB/MySQL
+sessions and transactions ``READ ONLY``, DuckDB files opened read-only without external
+access), has a connect timeout, and passes each statement through ``dqcheck.guard`` before the
+driver sends it. What differs by engine at the start of a query (the server-side statement
+timeout) and how a running statement is cancelled are the dialect-keyed tables below.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -31,12 +34,115 @@ PG_MAX_TIMEOUT = 2_147_483_647 / 1000
 #: Seconds a query waits for a free connection of dqcheck's own pool before it ends in
 #: ``error``; pools are sized so that this never happens (a backstop, not a queue).
 POOL_TIMEOUT = 5.0
+#: The largest ``max_statement_time`` MariaDB accepts (seconds: one year).
+MARIADB_MAX_TIMEOUT = 31_536_000
+#: MySQL/MariaDB dialect names (``mysql+pymysql://`` may reach either server).
+MYSQL_FAMILY = ("mysql", "mariadb")
+#: DuckDB settings of every connection dqcheck opens: no file, network or extension access
+#: beyond the database file itself (so no ``COPY ... TO``, ``ATTACH``, ``INSTALL``/``LOAD``,
+#: ``read_csv('/etc/passwd')``), and ``lock_configuration`` so a check cannot ``SET`` them back.
+DUCKDB_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+#: The statement that puts a server-side limit on the next query, by server flavour
+#: (``flavour_of``); a flavour missing here has none (SQLite, DuckDB: the runner's client-side
+#: deadline cancels the query instead).
+TIMEOUT_SQL: dict[str, Callable[[float], str]] = {
+    "postgresql": lambda s: f"SET LOCAL statement_timeout = {_ms(s)}",
+    "redshift": lambda s: f"SET LOCAL statement_timeout = {_ms(s)}",
+    "mariadb": lambda s: f"SET SESSION max_statement_time = {min(s, MARIADB_MAX_TIMEOUT):.3f}",
+    "mysql": lambda s: f"SET SESSION max_execution_time = {_ms(s)}",  # SELECTs only: enough
+}
+#: Statements that open every query's transaction, by flavour. MariaDB/MySQL: the session's
+#: default is READ ONLY again, whatever a previous check did to it (``SET SESSION TRANSACTION
+#: READ WRITE``); the session's, not only the next transaction's, because a DDL statement
+#: commits implicitly and runs in a new transaction of the session's default mode.
+BEGIN_SQL: dict[str, tuple[str, ...]] = {
+    "mariadb": ("SET SESSION TRANSACTION READ ONLY",),
+    "mysql": ("SET SESSION TRANSACTION READ ONLY",),
+}
+
+
+def flavour_of(dialect: Dialect) -> str:
+    """The server a dialect talks to: its name, except ``mariadb`` for a MySQL dialect that
+    found a MariaDB server (known once it has connected)."""
+    if dialect.name in MYSQL_FAMILY:
+        return "mariadb" if getattr(dialect, "is_mariadb", False) else "mysql"
+    return str(dialect.name)
+
+
+def statement_timeout_sql(dialect: Dialect, seconds: float | None) -> str | None:
+    """The statement that limits the next query to ``seconds`` on the server, or None."""
+    make = TIMEOUT_SQL.get(flavour_of(dialect))
+    return make(seconds) if make is not None and seconds else None
+
+
+def prepare_sql(dialect: Dialect, seconds: float | None) -> list[str]:
+    """What dqcheck sends (driver-level) at the start of each query's transaction."""
+    timeout = statement_timeout_sql(dialect, seconds)
+    return [*BEGIN_SQL.get(flavour_of(dialect), ()), *([timeout] if timeout else [])]
+
+
+def is_statement_timeout(message: str) -> bool:
+    """Whether a database error says the server-side statement timeout cancelled the query
+    (PostgreSQL: "canceling statement due to statement timeout"; MariaDB: "max_statement_time
+    exceeded"; MySQL: "maximum statement execution time exceeded")."""
+    text = message.lower()
+    return any(
+        s in text
+        for s in ("statement timeout", "max_statement_time", "maximum statement execution time")
+    )
+
+
+def cancel_statement(dbapi_conn: Any) -> None:
+    """Cancel the statement running on a DBAPI connection, from another thread: psycopg2
+    sends a cancel request, sqlite3 and DuckDB interrupt, PyMySQL (which has no cancel) gets
+    ``KILL QUERY <its thread id>`` from a second, short-lived connection."""
+    try:
+        if hasattr(dbapi_conn, "cancel"):  # psycopg2
+            dbapi_conn.cancel()
+        elif hasattr(dbapi_conn, "interrupt"):  # sqlite3; DuckDB (duckdb-engine's wrapper)
+            dbapi_conn.interrupt()
+        elif hasattr(dbapi_conn, "thread_id") and hasattr(dbapi_conn, "unix_socket"):  # PyMySQL
+            _kill_query(dbapi_conn)
+    except Exception:  # the query may have just finished; nothing to cancel
+        pass
+
+
+def _kill_query(conn: Any) -> None:
+    import pymysql  # type: ignore[import-untyped]
+
+    killer = pymysql.connect(
+        host=conn.host,
+        port=conn.port,
+        user=conn.user,
+        password=conn.password,
+        unix_socket=conn.unix_socket,
+        ssl=conn.ctx if conn.ssl else None,
+        connect_timeout=CONNECT_TIMEOUT,
+        autocommit=True,
+    )
+    try:
+        with killer.cursor() as cur:
+            cur.execute(f"KILL QUERY {int(conn.thread_id())}")
+    finally:
+        killer.close()
 
 
 def create_engine(url: str, pool_size: int = 4, pool_timeout: float = POOL_TIMEOUT) -> Engine:
     """An engine whose sessions cannot write: read-only PostgreSQL sessions with the lexing
-    pinned (``standard_conforming_strings``), SQLite read-only with an authorizer; each statement
-    checked by ``dqcheck.guard`` before it is sent."""
+    pinned (``standard_conforming_strings``), SQLite read-only with an authorizer, MariaDB/MySQL
+    sessions READ ONLY, DuckDB files read-only without external access; each statement checked
+    by ``dqcheck.guard`` before it is sent."""
     import sqlalchemy
     from sqlalchemy import event
     from sqlalchemy.engine import make_url
@@ -69,6 +175,15 @@ def create_engine(url: str, pool_size: int = 4, pool_timeout: float = POOL_TIMEO
             target = quote(str(Path(database).resolve()))
             u = u.set(database=f"file:{target}?mode=ro", query={**u.query, "uri": "true"})
         kwargs = {"connect_args": {"timeout": CONNECT_TIMEOUT}}
+    elif backend in MYSQL_FAMILY:
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
+    elif backend == "duckdb":
+        database = u.database or ""
+        in_memory = database in ("", ":memory:") or database.startswith(":memory:")
+        if not in_memory and not Path(database).is_file():
+            raise EvaluationError(f"DuckDB database file not found: {database}")
+        # An in-memory database holds nothing to protect, and cannot be opened read-only.
+        kwargs["connect_args"] = {"read_only": not in_memory, "config": dict(DUCKDB_CONFIG)}
     engine = sqlalchemy.create_engine(u, **kwargs)
     if backend == "postgresql":
 
@@ -92,6 +207,13 @@ def create_engine(url: str, pool_size: int = 4, pool_timeout: float = POOL_TIMEO
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA query_only = ON")
             cur.close()
+
+    if backend in MYSQL_FAMILY:
+
+        @event.listens_for(engine, "connect")
+        def _read_only_mysql(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET SESSION TRANSACTION READ ONLY")
 
     guard.install(engine)
     return engine

@@ -21,6 +21,15 @@ dqcheck's own ``SET LOCAL statement_timeout = n`` and ``SHOW transaction_read_on
 as driver-level SQL (``exec_driver_sql``) of exactly that text: a suite's SQL is always a
 compiled ``text()`` construct, so it can never run a ``SET``.
 
+DuckDB runs every statement of a text it is given (``SELECT 1; DELETE FROM t`` deletes), so
+the guard reads the text with DuckDB's own parser (``duckdb.extract_statements``, the
+statement as the driver sends it, parameters bound apart) and lets exactly one ``SELECT``
+through. The file is opened read-only without external access (``dqcheck.engines``).
+
+MariaDB/MySQL: PyMySQL never sets the multi-statements capability, so the server itself
+refuses a second statement (a syntax error at the ``;``); the session and every transaction
+are ``READ ONLY`` (``dqcheck.engines``).
+
 SQLite: an authorizer on every connection allows reads only (``SELECT``, reading tables,
 functions, recursive ``WITH``, reading pragmas); every write, ``ATTACH`` (and so ``VACUUM`` and
 ``VACUUM INTO``, which attach a database first), ``ANALYZE``, ``REINDEX`` and pragma assignment
@@ -49,30 +58,11 @@ _INTERNAL = re.compile(
 #: Nodes that write, wherever they appear in a statement's tree.
 _WRITES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 #: Tokens of PostgreSQL's lexer that have no place in a read (the Redshift fallback).
-_WRITE_TOKENS = frozenset(
-    {
-        "INSERT",
-        "UPDATE",
-        "DELETE_P",
-        "MERGE",
-        "INTO",
-        "COPY",
-        "TRUNCATE",
-        "CREATE",
-        "DROP",
-        "ALTER",
-        "GRANT",
-        "REVOKE",
-        "LOCK_P",
-        "CALL",
-        "DO",
-        "EXECUTE",
-        "COMMIT",
-        "ROLLBACK",
-        "VACUUM",
-        "REFRESH",
-    }
-)
+_WRITE_TOKENS = frozenset({
+    "INSERT", "UPDATE", "DELETE_P", "MERGE", "INTO", "COPY", "TRUNCATE", "CREATE", "DROP",
+    "ALTER", "GRANT", "REVOKE", "LOCK_P", "CALL", "DO", "EXECUTE", "COMMIT", "ROLLBACK", "VACUUM",
+    "REFRESH",
+})  # fmt: skip
 _FIRST_TOKENS = frozenset({"SELECT", "WITH", "VALUES", "ASCII_40"})  # ASCII_40 is "("
 
 
@@ -90,6 +80,8 @@ def install(engine: Engine) -> None:
             event.listen(engine, "before_cursor_execute", _before_cursor_execute)
     elif name == "sqlite" and not event.contains(engine, "connect", _sqlite_connect):
         event.listen(engine, "connect", _sqlite_connect)
+    elif name == "duckdb" and not event.contains(engine, "before_cursor_execute", _duckdb_guard):
+        event.listen(engine, "before_cursor_execute", _duckdb_guard)
 
 
 def pin_session(dbapi_conn: Any) -> None:
@@ -300,42 +292,58 @@ def _standard_strings(cursor: Any) -> bool:
         return False
 
 
+# -- DuckDB -----------------------------------------------------------------------------------
+
+
+def check_duckdb(sql: str) -> None:
+    """Raise :class:`StatementRefused` unless DuckDB's parser reads ``sql`` as exactly one
+    SELECT (``WITH``, ``FROM t``, ``VALUES`` and set operations are SELECTs to it)."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:  # DuckDB would refuse it as well
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StatementRefused(f"refused: DuckDB's parser cannot read the SQL: {first}") from None
+    if len(statements) != 1:
+        raise StatementRefused(
+            f"refused: the SQL is {len(statements)} statements by DuckDB's parser; "
+            "a check runs exactly one SELECT"
+        )
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        word = str(getattr(kind, "name", kind)).upper()
+        raise StatementRefused(
+            f"refused: a {word} statement is not a SELECT (refused by dqcheck before reaching "
+            "the database: a check runs exactly one SELECT)"
+        )
+
+
+def _duckdb_guard(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
+    check_duckdb(statement)
+
+
 # -- SQLite -----------------------------------------------------------------------------------
 
 #: Pragmas that only report, whatever their argument (a table or index name).
-_SQLITE_QUERY_PRAGMAS = frozenset(
-    {
-        "table_info",
-        "table_xinfo",
-        "table_list",
-        "index_list",
-        "index_info",
-        "index_xinfo",
-        "foreign_key_list",
-        "database_list",
-        "collation_list",
-        "function_list",
-        "module_list",
-        "pragma_list",
-    }
-)
+_SQLITE_QUERY_PRAGMAS = frozenset({
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "database_list", "collation_list", "function_list", "module_list",
+    "pragma_list",
+})  # fmt: skip
 #: Pragmas that may be read (no argument), never set.
-_SQLITE_READ_PRAGMAS = frozenset(
-    {
-        "query_only",
-        "user_version",
-        "application_id",
-        "schema_version",
-        "data_version",
-        "encoding",
-        "page_size",
-        "page_count",
-        "freelist_count",
-        "journal_mode",
-        "foreign_keys",
-        "compile_options",
-    }
-)
+_SQLITE_READ_PRAGMAS = frozenset({
+    "query_only", "user_version", "application_id", "schema_version", "data_version", "encoding",
+    "page_size", "page_count", "freelist_count", "journal_mode", "foreign_keys",
+    "compile_options",
+})  # fmt: skip
 _TRUE = frozenset({"1", "on", "true", "yes"})
 
 

@@ -45,12 +45,25 @@ from dqcheck.results import CheckResult
 
 CASES = Path(__file__).parent / "cases"
 #: The backend names a case's ``backends`` may list: SQLAlchemy's backend names of the URLs.
-BACKENDS = ("sqlite", "postgresql")
+BACKENDS = ("sqlite", "postgresql", "duckdb", "mysql")
 NOW = re.compile(r"now(?:([+-])(\d+)([smhd]))?")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: Column types a backend spells differently, by backend name. SQLite has no time zones:
-#: timestamps are ISO strings in UTC, declared as plain timestamp.
-TYPE_ALIASES = {"sqlite": {"timestamptz": "timestamp"}}
+#: timestamps are ISO strings in UTC, declared as plain timestamp. MariaDB: no timestamptz
+#: (DATETIME holds the UTC value; the test server's zone is UTC), a VARCHAR needs a length,
+#: and NUMERIC/DECIMAL without one has no fraction digits. DuckDB: NUMERIC without a
+#: precision keeps only 3 fraction digits.
+MYSQL_DECIMAL = "decimal(38,10)"
+TYPE_ALIASES = {
+    "sqlite": {"timestamptz": "timestamp"},
+    "mysql": {
+        "timestamptz": "datetime",
+        "varchar": "varchar(255)",
+        "numeric": MYSQL_DECIMAL,
+        "decimal": MYSQL_DECIMAL,
+    },
+    "duckdb": {"numeric": "decimal(38,10)", "decimal": "decimal(38,10)"},
+}
 FRESHNESS_TOLERANCE = 120.0
 EXPECT_KEYS = {"status", "value", "tolerance", "samples", "sample_keys", "message", "error"}
 CASE_KEYS = {"name", "backends", "table", "rows", "vars", "previous", "check", "expect"}
@@ -110,9 +123,12 @@ def backend_of(url: str) -> str:
 
 
 def db_value(cell: Any, backend: str) -> Any:
-    """A cell as inserted on ``backend`` (SQLite: a datetime as UTC text)."""
+    """A cell as inserted on ``backend`` (SQLite: a datetime as UTC text; MariaDB: a naive
+    UTC datetime, which PyMySQL would otherwise write without converting its zone)."""
     if isinstance(cell, datetime) and backend == "sqlite":
         return cell.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(cell, datetime) and backend == "mysql" and cell.tzinfo is not None:
+        return cell.astimezone(timezone.utc).replace(tzinfo=None)
     return cell
 
 
@@ -177,9 +193,16 @@ def expected_value(check: dict[str, Any], columns: list[str], rows: list[list[An
 # -- running a case --------------------------------------------------------------------------
 
 
-def run_case(url: str, file_table: dict[str, Any], case: dict[str, Any], folder: Path) -> None:
+def run_case(
+    url: str,
+    file_table: dict[str, Any],
+    case: dict[str, Any],
+    folder: Path,
+    plan: str | None = None,
+) -> None:
     """Build the case's table in the empty database at ``url``, run its checks through
-    ``dqcheck.api`` (suite file and history in ``folder``) and assert every result."""
+    ``dqcheck.api`` (suite file and history in ``folder``; ``plan``: ``--plan``) and assert
+    every result."""
     spec = case.get("table", file_table)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     rows = [[resolve(c, now) for c in r] for r in expand_rows(case.get("rows"))]
@@ -199,8 +222,9 @@ def run_case(url: str, file_table: dict[str, Any], case: dict[str, Any], folder:
     history = f"sqlite:///{folder / 'history.db'}"
     if "previous" in case:
         seed_history(history, [c["name"] for c in checks], case["previous"])
-    plan = api.plan(api.load_suites([suite], variables))
-    result = api.run(plan, url, jobs=2, monitoring=api.Monitoring(history=history))
+    checks_plan = api.plan(api.load_suites([suite], variables))
+    monitoring = api.Monitoring(history=history)
+    result = api.run(checks_plan, url, jobs=2, monitoring=monitoring, plan=plan)
 
     assert [r.name for r in result.checks] == [c["name"] for c in checks]
     for r, (check, expect) in zip(result.checks, pairs, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
 import pytest
@@ -47,3 +48,29 @@ def pg_db(pg_url: str) -> Iterator[str]:
         yield url
     finally:
         pgserver.drop_database(pg_url, name)
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip for want of a server, except under CI=true, where the test must fail."""
+    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    """SQLAlchemy URL (``mysql+pymysql://``) of the test database on a real MariaDB server:
+    ``DQCHECK_TEST_MARIADB_URL`` or a throwaway local one (skips, or fails when CI=true, if
+    neither)."""
+    import mariadbserver
+
+    server = mariadbserver.MariaDbServer()
+    with pgserver.sigterm_raises_keyboard_interrupt():
+        try:
+            url = server.start()
+        except mariadbserver.MariaDbUnavailable as exc:
+            _unavailable(str(exc))
+        try:
+            yield url
+        finally:
+            server.stop()

@@ -227,7 +227,7 @@ def test_folders_skip_hidden_folders_and_the_project_config(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("url", "hint"),
     [
-        ("snowflake://u:pw@account/db", "snowflake-sqlalchemy"),
+        # snowflake, duckdb, mysql (installed by the dev extras): test_engines blocks the import
         ("oracle+oracledb://u:pw@127.0.0.1/db", "oracledb"),
     ],
 )

@@ -1,5 +1,5 @@
 """Every check type, from data (STYLE 12): one YAML case file per type in ``tests/cases/``
-(format and harness: casefiles.py), each case run on SQLite and on PostgreSQL."""
+(format and harness: casefiles.py), each case run on SQLite, PostgreSQL, DuckDB and MariaDB."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pgserver  # tests/ is on sys.path (pytest's rootdir import mode)
+import mariadbserver  # tests/ is on sys.path (pytest's rootdir import mode)
+import pgserver
 import pytest
 import sqlalchemy as sa
 from casefiles import (
@@ -58,12 +59,45 @@ def empty_postgresql(url: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def mysql_cases_db(mariadb_url: str) -> Iterator[str]:
+    """One MariaDB database for every MariaDB case, emptied before each (like pg_cases_db)."""
+    name = f"dqcheck_cases_{uuid.uuid4().hex[:12]}"
+    url = mariadbserver.create_database(mariadb_url, name)
+    try:
+        yield url
+    finally:
+        mariadbserver.drop_database(mariadb_url, name)
+
+
+def empty_mysql(url: str) -> None:
+    """Drop every table and view of the database."""
+    conn = mariadbserver.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_schema = DATABASE()"
+            )
+            for name, kind in cur.fetchall():
+                what = "VIEW" if kind == "VIEW" else "TABLE"
+                cur.execute(f"DROP {what} `{name}`")
+    finally:
+        conn.close()
+
+
 def empty_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """URL of an empty database on ``backend``."""
     if backend == "postgresql":
         url = str(request.getfixturevalue("pg_cases_db"))
         empty_postgresql(url)
         return url
+    if backend == "mysql":
+        url = str(request.getfixturevalue("mysql_cases_db"))
+        empty_mysql(url)
+        return url
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_path / 'data.duckdb'}"  # the file is made by the first CREATE
     assert backend == "sqlite", backend
     db = tmp_path / "data.db"
     sqlite3.connect(db).close()

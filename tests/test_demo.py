@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from clitools import invoke, run_json
+from clitools import invoke, run_dqcheck, run_json, strict_json
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILDER = ROOT / "demo" / "make_demo_db.py"
@@ -304,3 +304,31 @@ def test_demo_suites_give_the_same_results_on_postgresql(pg_db: str) -> None:
     report = run_json([CHECKS, "--url", pg_db], 1)
     statuses = {name: c["status"] for name, c in by_name(report).items()}
     assert statuses == EXPECTED, [c["message"] or c["error"] for c in report["checks"]]
+
+
+def test_demo_gives_the_same_statuses_on_duckdb(tmp_path: Path) -> None:
+    """`make demo ENGINE=duckdb`: the builder writes a DuckDB file; every check ends as on
+    SQLite but the two schema checks, and samples are shown. The schema checks read DuckDB's
+    own catalog and fail for a real difference: DuckDB stores CHAR(2) and TEXT as VARCHAR."""
+    db = tmp_path / "demo.duckdb"
+    proc = subprocess.run(
+        [sys.executable, str(BUILDER), "--engine", "duckdb", "--output", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    ran = run_dqcheck(["run", CHECKS, "--url", f"duckdb:///{db}", "--format", "json"])
+    report = strict_json(ran.stdout)
+    statuses = {name: c["status"] for name, c in by_name(report).items()}
+    schema = {n for n in EXPECTED if n.endswith("_schema")}
+    others = {n: s for n, s in statuses.items() if n not in schema}
+    assert others == {n: s for n, s in EXPECTED.items() if n not in schema}, report["checks"]
+    for name in schema:
+        check = by_name(report)[name]
+        assert check["status"] == "fail" and "is character varying, expected " in check["message"]
+    assert ran.returncode == 1, ran.stderr  # what `make demo ENGINE=duckdb` expects
+    failed = [c for c in report["checks"] if c["status"] in ("fail", "warn")]
+    row_level = {"accepted_values", "duplicate_count", "null_count", "relationship", "failing_rows"}
+    assert failed and all(c["samples"] for c in failed if c["type"] in row_level), failed
