@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 # The demo needs the package only, without the dev extras.
 DEMO_STAMP := $(VENV)/.installed
-DEMO_DB := .dqcheck/demo.db
+# `make demo ENGINE=duckdb` builds the same shop in a DuckDB file (installs dqcheck[duckdb]).
+ENGINE ?= sqlite
+DEMO_DB := .dqcheck/demo.$(if $(filter duckdb,$(ENGINE)),duckdb,db)
+DEMO_URL := $(ENGINE):///$(DEMO_DB)
 DEMO_JSON := .dqcheck/demo.json
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
@@ -26,11 +29,15 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 # checks/. dqcheck exits 1 because of those defects. Any other exit code, or an exit 1 without
 # a written report (a crash also exits 1), fails the demo.
 demo: $(DEMO_STAMP)
-	$(BIN)/python demo/make_demo_db.py --output $(DEMO_DB)
+	@test "$(ENGINE)" = sqlite || test "$(ENGINE)" = duckdb \
+		|| { echo "make demo: ENGINE is sqlite or duckdb, not $(ENGINE)" >&2; exit 2; }
+	@test "$(ENGINE)" = sqlite || $(BIN)/python -c "import duckdb_engine" 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e '.[duckdb]'
+	$(BIN)/python demo/make_demo_db.py --engine $(ENGINE) --output $(DEMO_DB)
 	@rm -f $(DEMO_JSON)
-	@echo "$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON)"
+	@echo "$(BIN)/dqcheck run checks/ --url $(DEMO_URL) --json $(DEMO_JSON)"
 	@code=0; \
-	$(BIN)/dqcheck run checks/ --url sqlite:///$(DEMO_DB) --json $(DEMO_JSON) --explain-exit \
+	$(BIN)/dqcheck run checks/ --url $(DEMO_URL) --json $(DEMO_JSON) --explain-exit \
 		|| code=$$?; \
 	if [ $$code -eq 1 ] && [ -s $(DEMO_JSON) ]; then \
 		echo "That is the expected result: the demo data has deliberate defects (the FAIL rows)," \
@@ -59,9 +66,12 @@ test: lint pytest
 clean:
 	rm -rf $(VENV) $(AIRFLOW_VENV) .dqcheck .pytest_cache .mypy_cache .ruff_cache
 
-# Not a test: compares dqcheck with the naive way on a throwaway PostgreSQL (see bench/RESULTS.md).
+# Not a test: the scale curve (BENCH_ROWS, default 1M,5M,20M rows) of dqcheck's two plans against
+# the one-SELECT floor and the naive way, on a throwaway PostgreSQL (bench/RESULTS.md).
+# bench/run.py is the detailed single-size report (start-up, --jobs, diagnostics).
+BENCH_ROWS ?= 1000000,5000000,20000000
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	BENCH_ROWS=$(BENCH_ROWS) $(BIN)/python bench/curve.py $(BENCH_ARGS)
 
 # Airflow 3 in its own venv (dqcheck[airflow]), never in .venv: real `airflow dags test` runs of
 # the operators and of the BashOperator path (.venv's dqcheck by absolute path) against a

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dqcheck.checks.base import Check
+from dqcheck.dryrun import DryRun, PlannedQuery, dry_run
 from dqcheck.errors import ConfigError, Problem
 from dqcheck.plan import Plan, make_plan
 from dqcheck.preflight import (
@@ -27,13 +27,14 @@ from dqcheck.preflight import (
     Monitoring,
     Prepared,
     Target,
+    chooser,
     load_suites,
     prepare,
     prepare_has_rows,
     project_config,
+    replan,
     resolve_connections,
     select_checks,
-    suites_and_checks,
 )
 from dqcheck.results import CheckResult, RunResult
 from dqcheck.secrets import mask
@@ -46,6 +47,7 @@ __all__ = [
     "CheckResult",
     "DryRun",
     "Monitoring",
+    "PlannedQuery",
     "Prepared",
     "RunResult",
     "dry_run",
@@ -61,26 +63,11 @@ __all__ = [
     "plan",
     "prepare",
     "prepare_has_rows",
+    "report_html",
     "run",
+    "run_html",
     "select_checks",
 ]
-
-
-@dataclass(frozen=True)
-class PlannedQuery:
-    description: str
-    answers: list[str]
-    params: dict[str, Any]
-    sql: str | None
-
-
-@dataclass(frozen=True)
-class DryRun:
-    """What ``run`` would send, without connecting: the SQL of each query, for ``dialect``."""
-
-    dialect: str
-    checks: int
-    queries: list[PlannedQuery]
 
 
 # -- suites and checks ----------------------------------------------------------------------------
@@ -122,38 +109,6 @@ def json_schema() -> dict[str, Any]:
     return suite_schema()
 
 
-def dry_run(
-    target: Target,
-    *,
-    variables: Mapping[str, str] | Sequence[str] | None = None,
-    select: Sequence[str] = (),
-    tags: Sequence[str] = (),
-    url: str | None = None,
-    conn_id: str | None = None,
-    config: Config = None,
-) -> DryRun:
-    """The SQL a run would send, grouped by query; nothing connects. With one connection for
-    every suite (``url``, ``conn_id`` or env ``DQCHECK_URL``) scans are shared across suites."""
-    import os
-
-    from dqcheck.engines import dialect_of
-
-    _, checks = suites_and_checks(target, variables, select, tags)
-    url = url or os.environ.get("DQCHECK_URL")
-    the_plan = make_plan(checks, lambda c: None) if (url or conn_id) else make_plan(checks)
-    dialect = dialect_of(url) if url else None
-    return DryRun(
-        dialect.name if dialect is not None else "postgresql",
-        len(the_plan.checks),
-        [
-            PlannedQuery(
-                q.describe(), [c.id for c in q.checks], q.params(dialect), q.render(dialect)
-            )
-            for q in the_plan.queries
-        ],
-    )
-
-
 # -- running --------------------------------------------------------------------------------------
 
 
@@ -174,15 +129,18 @@ def run(
     fail_on: Iterable[str] = ("fail",),
     samples: int | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
+    plan: str | None = None,
 ) -> RunResult:
     """Run checks (suite paths, suites, checks, a plan or a ``Prepared``); every check ends
     pass, warn, fail or error, and the result carries ``sla_missed``. A signal (an exception
     that is not an ``Exception``, such as KeyboardInterrupt) ends the run as interrupted,
     whenever it comes, with the queries in flight cancelled. ``samples`` (``--samples``)
-    overrides every check's ``samples:`` (SPEC 2.5; 0 turns them off)."""
+    overrides every check's ``samples:`` (SPEC 2.5; 0 turns them off). ``plan``
+    (``--plan``: ``fastest`` or ``single_scan``) beats the suites' ``plan:`` (SPEC 2.3)."""
     from dqcheck.engines import Engines, check_timeouts
     from dqcheck.monitor.history import History, load_previous, record
     from dqcheck.monitor.run import Monitor
+    from dqcheck.preflight import plan_flag
 
     if not isinstance(target, Prepared):
         target = prepare(
@@ -195,9 +153,15 @@ def run(
             config=config,
             monitoring=monitoring,
             sla=sla,
+            plan=plan,
         )
-    elif not target.resolved:
-        resolve_connections(target, url, conn_id)
+    else:
+        if plan is not None:
+            target.plan_flag = plan_flag(plan)
+        if not target.resolved:
+            resolve_connections(target, url, conn_id)
+        elif plan is not None:
+            replan(target)
     if samples is not None:
         from dataclasses import replace
 
@@ -271,7 +235,8 @@ def _execute(
                     done[check.id] = error_result(check, read_problem)
                     each(done[check.id])
             left = [c for c in the_plan.checks if c.id not in done]
-            rest = make_plan(left, lambda c: target.resolved[str(c.connection)].url)
+            url_of = lambda c: target.resolved[str(c.connection)].url  # noqa: E731
+            rest = make_plan(left, url_of, chooser(target.suites, target.plan_flag, url_of))
         runner = Runner(
             engines.engine_for, jobs=jobs, timeout=timeout, retries=retries, previous=previous
         )
@@ -389,3 +354,41 @@ def _unknown_in_history(
             close = difflib.get_close_matches(wanted, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError([Problem(f"no results stored for {wanted!r}{hint}", field=flag)])
+
+
+# -- the HTML report (SPEC section 11) ------------------------------------------------------------
+
+
+def report_html(*, url: str | None = None, config: Config = None, limit: int = 30) -> str:
+    """``dqcheck report --html``: a self-contained page of the latest run of each suite in the
+    history store (``url``, else the project config's ``history:``), each check's last ``limit``
+    results drawn as its trend. No history configured: ConfigError; one that cannot be read:
+    EvaluationError; one without runs: a page that says so."""
+    from dqcheck.monitor.history import History, history_url
+    from dqcheck.monitor.trends import page_from_history
+
+    store_url = history_url(project_config(config), url)
+    if store_url is None:
+        raise ConfigError(
+            [Problem("no history configured: history: {url: ...} in dqcheck.yml, or --history")]
+        )
+    store = History(store_url)
+    try:
+        return mask(page_from_history(store, limit, mask(store.url)))
+    finally:
+        store.close()
+
+
+def run_html(result: RunResult, history_url: str | None = None, *, limit: int = 30) -> str:
+    """``run --html``: the page of ``result``, each check's trend read from the history at
+    ``history_url`` (a ``Prepared``'s) with this run as the last point; without a history, or
+    when it cannot be read, the page says so and shows no trends."""
+    from dqcheck.monitor.history import History
+    from dqcheck.monitor.trends import page_for_run
+
+    store = History(history_url) if history_url else None
+    try:
+        return mask(page_for_run(result, store, limit))
+    finally:
+        if store is not None:
+            store.close()

@@ -65,6 +65,11 @@ def suite_schema() -> dict[str, Any]:
             "suite": {"type": "string", "pattern": f"^{NAME.pattern}$"},
             "description": {"type": "string"},
             "connection": {"type": "string"},
+            "plan": {
+                "enum": ["fastest", "single_scan"],
+                "description": "fastest (split, constraint answers) or single_scan (one "
+                "statement per table and where); default per engine",
+            },
             "tags": {"type": "array", "items": {"type": "string"}},
             "vars": {
                 "type": "object",

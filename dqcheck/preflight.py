@@ -5,7 +5,7 @@ the plan made, once. Every problem is a ConfigError (exit 2); nothing connects."
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from dqcheck.config import ProjectConfig, load_project
 from dqcheck.errors import ConfigError, Problem
 from dqcheck.monitor import Flags as Monitoring  # the public name of run flags
 from dqcheck.plan import Plan, make_plan
+from dqcheck.planner import Choice, choose, plan_value
 from dqcheck.suite import Suite, parse_vars
 from dqcheck.suite import load_suites as _load_suites
 
@@ -27,10 +28,13 @@ __all__ = [
     "Monitoring",
     "Prepared",
     "Target",
+    "chooser",
     "load_suites",
+    "plan_flag",
     "prepare",
     "prepare_has_rows",
     "project_config",
+    "replan",
     "resolve_connections",
     "select_checks",
     "suites_and_checks",
@@ -52,6 +56,8 @@ class Prepared:
     history_url: str | None
     log_configured: bool
     resolved: dict[str, Resolved] = field(default_factory=dict)
+    #: ``--plan`` (``fastest`` or ``single_scan``), beating the suites' ``plan:``.
+    plan_flag: str | None = None
 
 
 def load_suites(
@@ -124,12 +130,15 @@ def prepare(
     monitoring: Monitoring | None = None,
     sla: str | float | None = None,
     resolve: bool = True,
+    plan: str | None = None,
 ) -> Prepared:
     """Everything a run does before its first query; every problem is a ConfigError.
-    ``resolve=False`` (``validate``) checks all but the connections."""
+    ``resolve=False`` (``validate``) checks all but the connections. ``plan`` (``--plan``:
+    ``fastest`` or ``single_scan``) beats the suites' ``plan:`` and the engine's default."""
     from dqcheck.monitor import load_settings
     from dqcheck.monitor.history import history_url
 
+    plan = plan_flag(plan)
     suites, checks = suites_and_checks(target, variables, select, tags)
     project = project_config(config)
     monitoring = monitoring or Monitoring()
@@ -145,7 +154,7 @@ def prepare(
         raise ConfigError(
             [
                 Problem(
-                    "a change check compares with the last stored run: configure the history "
+                    f"a {needing[0].type} check compares with stored runs: configure the history "
                     "(history: {url: ...} in dqcheck.yml, or --history URL)",
                     needing[0].file,
                     needing[0].line,
@@ -155,6 +164,7 @@ def prepare(
         )
     log_configured = "log" in project.sections or bool(monitoring.log_format or monitoring.log_file)
     prepared = Prepared(suites, make_plan(checks), project, settings, store, log_configured)
+    prepared.plan_flag = plan
     if resolve:
         resolve_connections(prepared, url, conn_id)
     return prepared
@@ -189,4 +199,37 @@ def resolve_connections(prepared: Prepared, url: str | None, conn_id: str | None
     for other in {c.other_connection for c in checks} - {None}:
         resolved[REFERENCE + str(other)] = resolver.lookup(str(other), "to.connection")
     prepared.resolved = resolved
-    prepared.plan = make_plan(checks, lambda c: resolved[str(c.connection)].url)
+    replan(prepared)
+
+
+def replan(prepared: Prepared) -> None:
+    """Plan again by resolved URL (suites naming different connections that resolve to one
+    database share their scans), each group with its plan (``chooser``)."""
+    resolved = prepared.resolved
+
+    def url_of(check: Check) -> str:
+        return resolved[str(check.connection)].url
+
+    choose = chooser(prepared.suites, prepared.plan_flag, url_of)
+    prepared.plan = make_plan(prepared.plan.checks, url_of, choose)
+
+
+def plan_flag(value: str | None) -> str | None:
+    """``--plan`` checked: None, ``fastest`` or ``single_scan`` (else a ConfigError)."""
+    try:
+        return None if value is None else plan_value(value)
+    except ValueError as exc:
+        raise ConfigError([Problem(str(exc), field="--plan")]) from None
+
+
+def chooser(
+    suites: Sequence[Suite], flag: str | None, url_of: Callable[[Check], str | None]
+) -> Callable[[Check], Choice]:
+    """A check's plan: ``flag`` (``--plan``), else its suite's ``plan:``, else the default of
+    the engine of ``url_of(check)``."""
+    by_suite = {s.name: s.plan for s in suites}
+
+    def choice(check: Check) -> Choice:
+        return choose(flag, by_suite.get(check.suite), url_of(check))
+
+    return choice

@@ -20,17 +20,16 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from dqcheck import samples
+from dqcheck import samples, scans
 from dqcheck.asks import answer
+from dqcheck.catalog import GUARANTEED, TableFacts, answers, read_facts
 from dqcheck.checks.base import Check, Measurement, normalize
-from dqcheck.connections import POSTGRES_FAMILY
 from dqcheck.durations import format_duration
-from dqcheck.engines import REFERENCE
+from dqcheck.engines import REFERENCE, cancel_statement, is_statement_timeout, prepare_sql
 from dqcheck.guard import ReadOnlyEscaped, StatementRefused, still_read_only
 from dqcheck.plan import Plan, Query
 from dqcheck.results import CheckResult, Status
 from dqcheck.secrets import mask
-from dqcheck.sql import CLOCK
 from dqcheck.transient import is_transient
 
 if TYPE_CHECKING:
@@ -81,6 +80,7 @@ class Runner:
         self._active: dict[tuple[int, str], tuple[Any, float, float | None]] = {}
         self._timed_out: set[tuple[int, str]] = set()
         self._cancelled = threading.Event()
+        self._facts = scans.Facts((_ConnectFailed, _Stopped))
 
     # -- the whole plan -------------------------------------------------------------------------
 
@@ -199,8 +199,14 @@ class Runner:
                 out.append(self._error(check, f"could not judge the value: {exc}", elapsed, sql))
                 continue
             error = message if status is Status.ERROR else None
-            result = _result(check, status, value, message, error, elapsed, sql, m.rows)
+            # no statement read the table for it: the SQL says where the answer came from
+            ran = sql
+            if m.note.startswith(GUARANTEED):
+                ran = f"-- from the catalog, no scan: {m.note}"
+            result = _result(check, status, value, message, error, elapsed, ran, m.rows)
             result.measure = normalize(m.value)
+            with contextlib.suppress(Exception):  # a range for the reports never breaks a check
+                result.expected_range = check.expected_range(self.previous.get(check.id))
             out.append(result)
         return out
 
@@ -238,16 +244,29 @@ class Runner:
                 conn.invalidate()
 
     def _measure(self, engine: Engine, query: Query) -> dict[str, Measurement]:
+        answered = self._answered(engine, query) if query.is_scan else {}
+        if answered and len(answered) == len(query.checks) and not query.where:
+            return scans.answered_only(query, answered)  # the table is not read at all
         with self.session(engine, query) as conn:
             if query.is_scan:
-                stmt, labels = query.scan_statement()
-                row = conn.execute(stmt).mappings().one()
-                values = {metric: row[label] for metric, label in labels.items()}
-                if any(c.needs_clock for c in query.checks):
-                    values[CLOCK] = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar()
-                return {c.id: Measurement(c.compute(values)) for c in query.checks}
+                return scans.measure(conn, query, answered)
             (check,) = query.checks
             return {check.id: self._measure_check(check, conn, query)}
+
+    def _answered(self, engine: Engine, query: Query) -> dict[str, str]:
+        """``plan: fastest``: the checks the catalog answers, read first (once per table) in
+        a read-only session of its own; none when the read fails."""
+        if not scans.candidates(query):
+            return {}
+        table = query.table
+        assert table is not None
+
+        def read() -> TableFacts:
+            with self.session(engine, query, "catalog") as conn:
+                return read_facts(conn, table)
+
+        key = (engine.url.render_as_string(hide_password=True), table)
+        return answers(query.checks, self._facts.get(key, read))
 
     def _measure_check(self, check: Check, conn: Connection, query: Query) -> Measurement:
         """An own-query check: execute what it asks, each answer in the shape it asks for; a
@@ -293,10 +312,10 @@ class Runner:
                 raise _ConnectFailed(message) from None
 
     def _prepare(self, conn: Connection, query: Query) -> None:
-        """A server-side limit on the query; the transaction is already READ ONLY."""
-        timeout = query.timeout(self.timeout)
-        if timeout and conn.dialect.name in POSTGRES_FAMILY:
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
+        """The engine's opening statements (``engines.prepare_sql``): a server-side limit on the
+        query, and on MariaDB/MySQL a READ ONLY transaction whatever the session's default."""
+        for statement in prepare_sql(conn.dialect, query.timeout(self.timeout)):
+            conn.exec_driver_sql(statement)
 
     def _describe(self, exc: BaseException, query: Query | None = None) -> str:
         from sqlalchemy.exc import DBAPIError
@@ -310,7 +329,7 @@ class Runner:
             return "interrupted"
         if isinstance(exc, DBAPIError) and exc.orig is not None:
             text = str(exc.orig)
-            if "statement timeout" in text and query is not None:
+            if is_statement_timeout(text) and query is not None:
                 limit = query.timeout(self.timeout) or 0
                 return f"timed out after {format_duration(limit)} (statement timeout)"
         elif isinstance(exc, PoolTimeout):  # a backstop: pools are sized for every job's needs
@@ -336,14 +355,9 @@ class _Stopped(Exception):
 
 
 def _cancel(dbapi_conn: Any) -> None:
-    """Cancel the statement running on a DBAPI connection, from another thread."""
-    try:
-        if hasattr(dbapi_conn, "cancel"):  # psycopg2: sends a cancel request to the server
-            dbapi_conn.cancel()
-        elif hasattr(dbapi_conn, "interrupt"):  # sqlite3
-            dbapi_conn.interrupt()
-    except Exception:  # the query may have just finished; nothing to cancel
-        pass
+    """Cancel the statement running on a DBAPI connection, from another thread (how, by
+    driver: ``engines.cancel_statement``)."""
+    cancel_statement(dbapi_conn)
 
 
 def error_result(check: Check, message: str) -> CheckResult:

@@ -13,6 +13,7 @@ from dqcheck import fields as f
 from dqcheck.checks import REGISTRY, Check
 from dqcheck.config import CONFIG_NAMES
 from dqcheck.errors import ConfigError, Problem, short
+from dqcheck.planner import plan_value
 from dqcheck.results import Bounds, Status, plain
 from dqcheck.sql import variables_in
 from dqcheck.validation import Problems, suggest
@@ -20,7 +21,7 @@ from dqcheck.yamlio import LineDict, YamlError, load_yaml, read_limited
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 VAR_NAME = re.compile(r"\w+")
-SUITE_KEYS = ("suite", "description", "connection", "tags", "vars", "checks")
+SUITE_KEYS = ("suite", "description", "connection", "tags", "vars", "plan", "checks")
 COMMON_KEYS = (
     "name",
     "type",
@@ -52,6 +53,8 @@ class Suite:
     tags: tuple[str, ...] = ()
     vars: dict[str, str] = field(default_factory=dict)
     description: str | None = None
+    #: ``plan: fastest | single_scan`` (SPEC 2.3); None: the engine's default.
+    plan: str | None = None
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
@@ -164,6 +167,7 @@ def parse_suite(
     connection = p.parse(doc, "connection", f.text)
     description = p.parse(doc, "description", f.text)
     tags = p.parse(doc, "tags", f.string_list) or ()
+    plan = p.parse(doc, "plan", plan_value)
     suite_vars: dict[str, str] = {}
     raw_vars = doc.get("vars", {})
     if not isinstance(raw_vars, dict):
@@ -206,7 +210,7 @@ def parse_suite(
     if p:
         p.problems.sort(key=lambda prob: prob.line or 0)
         return None, p.problems
-    return Suite(name, file, checks, connection, tuple(tags), suite_vars, description), []
+    return Suite(name, file, checks, connection, tuple(tags), suite_vars, description, plan), []
 
 
 def _parse_check(
@@ -385,12 +389,8 @@ def has_rows_suite(
     """The one-check suite of ``dqcheck has-rows``, validated like any suite."""
     import yaml
 
-    check: dict[str, Any] = {
-        "name": "has_rows",
-        "type": "row_count",
-        "table": table,
-        "min": minimum,
-    }
+    check: dict[str, Any] = {"name": "has_rows", "type": "row_count", "table": table}
+    check["min"] = minimum
     if where:
         check["where"] = where
     text = yaml.safe_dump({"suite": "has_rows", "checks": [check]})

@@ -9,7 +9,6 @@ the nearest known one; and the reader raises every problem of the file at once
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 
@@ -24,6 +23,8 @@ def suggest(word: Any, known: Collection[str]) -> str:
     """`` (did you mean 'prefix'?)`` for the nearest of ``known``, or ``""``."""
     if not isinstance(word, str):
         return ""
+    import difflib  # only when something is misspelt
+
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -1,4 +1,4 @@
-"""The commands around the checks: ``ping``, ``init``, ``history`` and ``schema``."""
+"""The commands around the checks: ``ping``, ``init``, ``history``, ``report`` and ``schema``."""
 
 from __future__ import annotations
 
@@ -133,4 +133,45 @@ def json_schema() -> int:
     return 0
 
 
-COMMANDS = (ping, init, history_command, json_schema)
+@click.command(
+    name="report",
+    short_help="Write an HTML page of the last runs, with trends.",
+    epilog=examples(
+        "dqcheck report --html report.html --history sqlite:///.dqcheck/history.db",
+    ),
+)
+@click.option(
+    "--html",
+    "html_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page to FILE.",
+)
+@click.option("--history", "history_url", metavar="URL", help="The history database.")
+@click.option(
+    "--limit",
+    default=30,
+    show_default=True,
+    type=click.IntRange(2, 1000),
+    help="Results drawn in each check's trend.",
+)
+@config_option
+def report_command(html_file: Path, history_url: str | None, limit: int, **o: Any) -> int:
+    """Write one self-contained HTML page (no network, no script): the latest run of each
+    suite in the history store, its samples and SQL, and each check's trend with its bounds."""
+    from dqcheck import api
+    from dqcheck.cli.output import write_atomic
+    from dqcheck.errors import EvaluationError
+
+    check_writable(html_file, "--html")
+    page = api.report_html(url=history_url, config=o["config_file"], limit=limit)
+    try:
+        write_atomic(html_file, page)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise EvaluationError(f"could not write --html {html_file}: {reason}") from None
+    click.echo(f"wrote {html_file}", err=True)
+    return 0
+
+
+COMMANDS = (ping, init, history_command, json_schema, report_command)

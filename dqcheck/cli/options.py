@@ -76,6 +76,12 @@ timeout_option = click.option(
     metavar="DURATION",
     help="Limit for each query, e.g. 90s, 15m.",
 )
+plan_option = click.option(
+    "--plan",
+    metavar="fastest|single_scan",
+    help="fastest: split distinct counts, answer from enforced constraints; single_scan: one "
+    "statement per table and filter (default: the suite's plan:, else the engine's).",
+)
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True, help="Only the summary line and problems."
 )
@@ -142,6 +148,12 @@ def report_options(func: F) -> F:
                 "markdown_file",
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="Also write a Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).",
+            ),
+            click.option(
+                "--html",
+                "html_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Also write a self-contained HTML page to FILE, with trends from the history.",
             ),
             timeout_option,
             click.option(

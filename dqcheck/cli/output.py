@@ -28,16 +28,21 @@ def report(
     *,
     quiet: bool = False,
     explain_exit: bool = False,
+    history_url: str | None = None,
 ) -> int:
-    """Write every report; return the exit code (the run's, or 3 if a report was lost)."""
-    from dqcheck.api import mask
+    """Write every report; return the exit code (the run's, or 3 if a report was lost). The
+    HTML page draws each check's trend from the history at ``history_url``."""
+    from dqcheck.api import mask, run_html
 
     code = int(result.exit_code)
     for kind, path in files.items():
         if path is None:
             continue
         try:
-            path.write_text(mask(render(kind, result)), encoding="utf-8")
+            if kind == "html":
+                write_atomic(path, run_html(result, history_url))
+            else:
+                path.write_text(mask(render(kind, result)), encoding="utf-8")
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             click.echo(mask(f"dqcheck: error: could not write --{kind} {path}: {reason}"), err=True)
@@ -59,3 +64,29 @@ def report(
         click.echo(f"dqcheck: error: could not write the report to stdout: {reason}", err=True)
         code = max(code, ExitCode.ERROR) if code < ExitCode.SIGINT else code
     return code
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``: a reader
+    never sees half a page. Something other than a regular file (``/dev/stdout``, a pipe) is
+    written as is. Raises OSError."""
+    import tempfile
+
+    if path.exists() and not path.is_file():
+        path.write_text(text, encoding="utf-8")
+        return
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

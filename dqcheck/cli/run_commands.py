@@ -15,6 +15,7 @@ from dqcheck.cli.options import (
     examples,
     format_option,
     monitor_options,
+    plan_option,
     report_options,
     suite_options,
     var_option,
@@ -51,6 +52,7 @@ def _execute(prepared: Any, o: dict[str, Any], explain_exit: bool = False) -> in
     from dqcheck import api
 
     files = {"json": o["json_file"], "junit": o["junit_file"], "markdown": o["markdown_file"]}
+    files["html"] = o["html_file"]
     for kind, path in files.items():
         check_writable(path, f"--{kind}")
     with live.signals_interrupt():
@@ -65,7 +67,14 @@ def _execute(prepared: Any, o: dict[str, Any], explain_exit: bool = False) -> in
                 samples=o["samples"],
                 on_result=on_result,
             )
-        code = report(result, o["fmt"], files, quiet=o["quiet"], explain_exit=explain_exit)
+        code = report(
+            result,
+            o["fmt"],
+            files,
+            quiet=o["quiet"],
+            explain_exit=explain_exit,
+            history_url=prepared.history_url,
+        )
         if result.interrupted:
             click.echo(f"dqcheck: interrupted by {result.interrupted}", err=True)
             live.exit_now_if_stuck(code)
@@ -85,6 +94,7 @@ def _execute(prepared: Any, o: dict[str, Any], explain_exit: bool = False) -> in
     "--jobs", default=4, show_default=True, type=click.IntRange(1, 64), help="Queries run at once."
 )
 @click.option("--dry-run", is_flag=True, help="Print the SQL each query would run; no connection.")
+@plan_option
 @click.option("--explain-exit", is_flag=True, hidden=True)
 @monitor_options
 def run(paths: Sequence[Path], dry_run: bool, explain_exit: bool, **o: Any) -> int:
@@ -92,10 +102,10 @@ def run(paths: Sequence[Path], dry_run: bool, explain_exit: bool, **o: Any) -> i
     from dqcheck import api
 
     if dry_run:
-        keys = ("variables", "select", "tags", "url", "conn_id")
+        keys = ("variables", "select", "tags", "url", "conn_id", "plan")
         _print_plan(api.dry_run(paths, config=o["config_file"], **{k: o[k] for k in keys}))
         return 0
-    prepared = api.prepare(paths, **_prepare_options(o, "select", "tags"))
+    prepared = api.prepare(paths, **_prepare_options(o, "select", "tags", "plan"))
     return _execute(prepared, o, explain_exit)
 
 
@@ -186,6 +196,8 @@ def _print_plan(dry: Any) -> None:
         click.echo("")
         click.echo(f"-- query {i}: {query.description}")
         click.echo(f"--   answers: {', '.join(query.answers)}")
+        if query.plan:
+            click.echo(f"--   plan: {query.plan}")
         if query.params:
             click.echo(f"--   parameters: {query.params}")
         click.echo(f"{query.sql};" if query.sql else "-- (reads the table's columns by reflection)")
