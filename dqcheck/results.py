@@ -213,6 +213,8 @@ class CheckResult:
     #: ``{"value": v, "count": n}``, ``{"key": {...}, "count": n}`` or a row; None when the
     #: check has none (passed, samples off, or a type without samples).
     samples: list[dict[str, Any]] | None = None
+    #: The (low, high) the value was expected in, learnt from the history (``anomaly``).
+    expected_range: tuple[float, float] | None = None
 
     @property
     def id(self) -> str:
@@ -236,6 +238,7 @@ class CheckResult:
             "rows": json_safe(self.rows),
             "tags": list(self.tags),
             "samples": json_safe(self.samples),
+            "expected_range": json_safe(self.expected_range),
         }
 
 

@@ -74,6 +74,10 @@ EXAMPLES: dict[str, list[str]] = {
         "{name: ch, type: change, table: shop.orders, expression: 'sum(amount)',"
         " where: 'created_at >= :ds', max_change_percent: 10}",
     ],
+    "anomaly": [
+        "{name: an, type: anomaly, table: shop.orders, expression: 'sum(amount)',"
+        " where: 'created_at >= :ds', by: weekday, sensitivity: 4, warn: {sensitivity: 3}}",
+    ],
     "compare": [
         "{name: cmp, type: compare, table: shop.orders, expression: 'sum(amount)',"
         " to: {table: shop.orders_copy, where: 'created_at >= :ds'}, max_diff_percent: 1}",

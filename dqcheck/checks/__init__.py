@@ -5,6 +5,7 @@ from __future__ import annotations
 from dqcheck.checks import (  # noqa: F401 - imported to register the types
     accepted_values,
     aggregate,
+    anomaly,
     change,
     compare,
     duplicate_count,

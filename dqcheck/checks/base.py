@@ -146,6 +146,9 @@ class Check:
     needs_clock: ClassVar[bool] = False
     #: Checks that compare with the last stored run (see ``dqcheck.monitor.history``).
     needs_history: ClassVar[bool] = False
+    #: How many stored runs such a check reads: 1 gives ``judge`` the last measure (a float),
+    #: more its series, a list of (aware UTC start time, measure), oldest first.
+    history_depth: ClassVar[int] = 1
 
     suite: str
     name: str
@@ -280,6 +283,11 @@ class Check:
         else:
             status = Status.PASS
         return status, json_number(value), self.message(value, status, m)
+
+    def expected_range(self, previous: Any = None) -> tuple[float, float] | None:
+        """The range the value was expected in, learnt from ``previous`` (``anomaly``), for the
+        reports; None for checks whose bounds are written in the suite."""
+        return None
 
     def message(self, value: Any, status: Status, m: Measurement) -> str:
         if status is Status.PASS:

@@ -9,16 +9,21 @@ that accepted the connection and then went silent.
 
 from __future__ import annotations
 
-import queue
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, wait
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dqcheck.connections import POSTGRES_FAMILY, normalize_url
 from dqcheck.errors import ConfigError, EvaluationError, Problem
+from dqcheck.monitor.bounded import (
+    CONNECT_TIMEOUT,
+    STATEMENT_TIMEOUT,
+    Worker,
+    bound_statements,
+    engine_options,
+)
 from dqcheck.secrets import mask, register_secrets
 
 if TYPE_CHECKING:
@@ -27,13 +32,10 @@ if TYPE_CHECKING:
 
     from dqcheck.checks.base import Check
     from dqcheck.config import ProjectConfig
+    from dqcheck.monitor.trends import Trends
     from dqcheck.results import RunResult
 
 TABLE = "dqcheck_results"
-#: Seconds to establish a connection to the history database.
-CONNECT_TIMEOUT = 10
-#: Seconds one statement on the history database may run (PostgreSQL ``statement_timeout``).
-STATEMENT_TIMEOUT = 30
 #: Seconds one history operation (a read, or the write of a run) may take in all, however the
 #: database behaves: its connection, a couple of statements, and a margin.
 DEADLINE = CONNECT_TIMEOUT + STATEMENT_TIMEOUT + 10
@@ -109,11 +111,12 @@ class History:
         u = make_url(self.url)
         if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(u, **_engine_options(u))
+        self.engine: Engine = create_engine(u, **engine_options(u))
         if u.get_backend_name() in POSTGRES_FAMILY:
-            _bound_statements(self.engine)
+            bound_statements(self.engine)
         self.table = _table()
-        self._worker = _Worker()
+        self._upgraded = False  # ``details`` added to an older table (monitor/trends.py)
+        self._worker = Worker()
 
     def close(self) -> None:
         self._worker.stop()
@@ -126,7 +129,18 @@ class History:
     def _exists(self) -> bool:
         from sqlalchemy import inspect
 
-        return inspect(self.engine).has_table(TABLE)
+        found = inspect(self.engine).has_table(TABLE)
+        if found and not self._upgraded:
+            self._upgrade()
+        return found
+
+    def _upgrade(self) -> None:
+        """Once: the columns an older dqcheck did not create, added; else used without."""
+        from dqcheck.monitor.trends import add_missing_columns
+
+        self._upgraded = True
+        if not add_missing_columns(self.engine, TABLE):
+            self.table = _table(details=False)
 
     def last_measures(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
         """The last stored measurement of each (suite, check) that has one."""
@@ -155,7 +169,44 @@ class History:
         rows = self._bounded("cannot read the history", read)
         return {(r[0], r[1]): float(r[2]) for r in rows if (r[0], r[1]) in wanted}
 
+    def series(
+        self, keys: Iterable[tuple[str, str]], limit: int
+    ) -> dict[tuple[str, str], list[tuple[datetime, float]]]:
+        """The last ``limit`` stored measures of each (suite, check), oldest first, as (aware UTC
+        start time, measure); runs that ended ``error`` or stored no measure are left out."""
+        from sqlalchemy import func, select
+
+        wanted = set(keys)
+
+        def read() -> list[Any]:
+            if not wanted or not self._exists():
+                return []
+            t = self.table  # after _exists(), which may adapt it to an older table
+            order = func.row_number().over(
+                partition_by=(t.c.suite, t.c.check_name), order_by=t.c.id.desc()
+            )
+            ranked = (
+                select(t.c.suite, t.c.check_name, t.c.started_at, t.c.measure, order.label("n"))
+                .where(t.c.measure.is_not(None), t.c.status != "error")
+                .where(t.c.suite.in_(sorted({s for s, _ in wanted})))
+                .where(t.c.check_name.in_(sorted({c for _, c in wanted})))
+                .subquery()
+            )
+            stmt = select(ranked).where(ranked.c.n <= limit).order_by(ranked.c.n.desc())
+            with self.engine.connect() as conn:
+                return list(conn.execute(stmt).all())
+
+        out: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
+        for suite, check, started, measure, _ in self._bounded("cannot read the history", read):
+            if (suite, check) in wanted:
+                when = started.replace(tzinfo=started.tzinfo or timezone.utc)  # SQLite: naive UTC
+                point = (when.astimezone(timezone.utc), float(measure))
+                out.setdefault((suite, check), []).append(point)
+        return out
+
     def append(self, result: RunResult) -> None:
+        from dqcheck.monitor.trends import details
+
         rows = [
             {
                 "run_id": str(uuid.uuid4()),
@@ -169,6 +220,7 @@ class History:
                 "measure": _number(c.measure),
                 "duration_seconds": c.duration_seconds,
                 "message": c.message[:2000],
+                "details": details(c, result),
             }
             for c in result.checks
         ]
@@ -178,10 +230,29 @@ class History:
 
         def write() -> None:
             self.table.metadata.create_all(self.engine, checkfirst=True)
+            if not self._upgraded:
+                self._upgrade()
+            if "details" not in self.table.c:
+                for row in rows:
+                    del row["details"]
             with self.engine.begin() as conn:
                 conn.execute(self.table.insert(), rows)
 
         self._bounded("could not write the history", write)
+
+    def trends(self, limit: int = 30, keys: Iterable[tuple[str, str]] | None = None) -> Trends:
+        """The latest run of each suite and the last ``limit`` results of each of its checks (or
+        of ``keys``), oldest first (``monitor.trends.read_trends``); nothing without a run."""
+        from dqcheck.monitor.trends import read_trends
+
+        wanted = None if keys is None else list(keys)
+
+        def read() -> Trends:
+            if not self._exists():
+                return [], {}
+            return read_trends(self.engine, self.table, limit, wanted)
+
+        return self._bounded("cannot read the history", read)
 
     def recent(
         self, check: str | None = None, suite: str | None = None, limit: int = 20
@@ -222,9 +293,12 @@ class History:
         return self._bounded("cannot read the history", read)
 
 
-def _table() -> Table:
+def _table(details: bool = True) -> Table:
+    """The history table; ``details`` (JSON for the HTML report) unless the stored table has
+    none and it could not be added."""
     from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
 
+    extra = [Column("details", Text)] if details else []
     return Table(
         TABLE,
         MetaData(),
@@ -240,6 +314,7 @@ def _table() -> Table:
         Column("measure", Float),
         Column("duration_seconds", Float),
         Column("message", Text),
+        *extra,
     )
 
 
@@ -257,109 +332,27 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _first_line(exc: BaseException) -> str:
-    from sqlalchemy.exc import DBAPIError
-
-    text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
-    lines = text.strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _engine_options(u: Any) -> dict[str, Any]:
-    """A connect timeout in the driver's own terms (a timeout already in the URL wins)."""
-    backend, driver = u.get_backend_name(), u.get_driver_name()
-    if backend == "sqlite":
-        # sqlite3's busy timeout: how long to wait for another writer's lock
-        return {"connect_args": {"timeout": CONNECT_TIMEOUT}}
-    name = {"pg8000": "timeout", "asyncpg": "timeout"}.get(driver, "connect_timeout")
-    if backend in ("mssql",) and driver == "pyodbc":
-        name = "timeout"
-    if backend in (*POSTGRES_FAMILY, "mysql", "mariadb", "mssql") and name not in u.query:
-        return {"connect_args": {name: CONNECT_TIMEOUT}}
-    return {}
-
-
-def _bound_statements(engine: Engine) -> None:
-    """Every PostgreSQL connection of the history gets a ``statement_timeout`` (a SET, not the
-    ``options`` startup parameter: pgbouncer and Redshift refuse that)."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _statement_timeout(dbapi_conn: Any, _record: Any) -> None:
-        autocommit = getattr(dbapi_conn, "autocommit", None)
-        if autocommit is not None:
-            dbapi_conn.autocommit = True  # no transaction left open around the SET
-        try:
-            cur = dbapi_conn.cursor()
-            try:
-                cur.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT * 1000}")
-            finally:
-                cur.close()
-        finally:
-            if autocommit is not None:
-                dbapi_conn.autocommit = autocommit
-
-
-class _Worker:
-    """One daemon thread that runs the history's operations in turn (one thread, so that a
-    SQLite ``:memory:`` history is one database). The caller waits with a deadline; a thread
-    stuck in a driver past it is abandoned (a daemon never holds up the exit), and its name
-    starting with ``dqcheck`` tells the CLI to exit at once on a signal."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = (
-            queue.SimpleQueue()
-        )
-        self._thread: threading.Thread | None = None
-
-    def call(self, what: str, fn: Callable[[], T], deadline: float) -> T:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="dqcheck-history", daemon=True)
-            self._thread.start()
-        future: Future[T] = Future()
-        self._jobs.put((fn, future))
-        # Waiting on a lock with a timeout: a signal handler still runs in this thread.
-        done, _ = wait([future], timeout=deadline)
-        if not done:
-            raise EvaluationError(
-                f"{what}: no answer from the history database within {deadline:g}s"
-            )
-        try:
-            return future.result()
-        except Exception as exc:
-            raise EvaluationError(mask(f"{what}: {_first_line(exc)}")) from None
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(None)
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            fn, future = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn())
-            except BaseException as exc:  # handed to the waiting caller
-                future.set_exception(exc)
-
-
 def load_previous(
     store: History | None, checks: Sequence[Check]
-) -> tuple[dict[str, float], str | None]:
-    """The last stored measurement of every check that compares with it, by check id; and the
-    problem, if the history cannot be read (the checks that need it then end in ``error``)."""
+) -> tuple[dict[str, Any], str | None]:
+    """The last stored measurement of every check that compares with it, by check id (for a
+    check whose ``history_depth`` is above 1, its ``History.series``: a list, oldest first); and
+    the problem, if the history cannot be read (the checks that need it then end in ``error``)."""
     needing = [c for c in checks if c.needs_history]
     if store is None or not needing:
         return {}, None
+    deep = [c for c in needing if c.history_depth > 1]
     try:
-        stored = store.last_measures((c.suite, c.name) for c in needing)
+        stored = store.last_measures((c.suite, c.name) for c in needing if c.history_depth <= 1)
+        depth = max((c.history_depth for c in deep), default=0)
+        series = store.series(((c.suite, c.name) for c in deep), depth) if deep else {}
     except EvaluationError as exc:
         return {}, str(exc)
-    previous = {c.id: stored[(c.suite, c.name)] for c in needing if (c.suite, c.name) in stored}
+    previous: dict[str, Any] = {
+        c.id: stored[(c.suite, c.name)] for c in needing if (c.suite, c.name) in stored
+    }
+    for c in deep:  # each gets its own depth, out of the one read of the deepest
+        previous[c.id] = series.get((c.suite, c.name), [])[-c.history_depth :]
     return previous, None
 
 

@@ -21,6 +21,7 @@ from dqcheck.results import RunResult, Status
 STATUS_CODE = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
 LAST_SUCCESS = "dqcheck_run_last_success_timestamp_seconds"
 RUN_DURATION = "dqcheck_run_duration_seconds"
+SLA_MISSED = "dqcheck_run_sla_missed"
 
 
 def _suite_subset(result: RunResult, suite: str) -> RunResult:
@@ -63,9 +64,11 @@ def registry_for(result: RunResult, last_success: dict[str, float] | None = None
         status.labels(*key).set(STATUS_CODE[c.status])
         duration.labels(*key).set(c.duration_seconds)
     run_duration = Gauge(RUN_DURATION, "Duration of the last run.", ["suite"], registry=registry)
+    sla_missed = Gauge(SLA_MISSED, "1: the last run missed its SLA.", ["suite"], registry=registry)
     successes: dict[str, float] = {}
     for suite in suites_of(result):
         run_duration.labels(suite).set(result.duration_seconds)
+        sla_missed.labels(suite).set(1 if result.sla_missed else 0)
         if _suite_subset(result, suite).exit_code == 0:
             successes[suite] = result.finished_at.timestamp()
         elif last_success and suite in last_success:

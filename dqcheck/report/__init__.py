@@ -17,6 +17,7 @@ class Format(str, Enum):
     JSON = "json"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 def render(kind: str, result: RunResult, **options: Any) -> str:
