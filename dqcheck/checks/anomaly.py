@@ -36,14 +36,13 @@ from dqcheck.checks.base import (
     NUMBER_SCHEMA,
     TABLE,
     BoundKey,
-    Check,
+    ExpressionScan,
     Field,
     Measurement,
     register,
 )
 from dqcheck.errors import short
 from dqcheck.results import Bounds, Status, exact, is_number, json_number, non_finite, plain
-from dqcheck.sql import Metric, expression_metric
 
 #: Scales a median absolute deviation to a standard deviation (normal values).
 MAD_SCALE = 1.4826
@@ -108,7 +107,7 @@ class Baseline:
 
 
 @register
-class Anomaly(Check):
+class Anomaly(ExpressionScan):
     """`expression` (default count(*)) within median ± sensitivity × MAD of its stored runs."""
 
     type = "anomaly"
@@ -145,16 +144,6 @@ class Anomaly(Check):
             key = "window" if "window" in params else "min_history"
             return [(key, f"window ({window} runs) must be at least min_history ({needed})")]
         return []
-
-    @property
-    def is_scan(self) -> bool:
-        return True
-
-    def metrics(self) -> list[Metric]:
-        return [expression_metric(self.params.get("expression"), self.variables)]
-
-    def compute(self, values: Mapping[Metric, Any]) -> Any:
-        return values[expression_metric(self.params.get("expression"), self.variables)]
 
     # -- the baseline ---------------------------------------------------------------------------
 

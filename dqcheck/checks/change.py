@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from dqcheck import fields as f
 from dqcheck.checks.base import (
     TABLE,
     BoundKey,
+    ExpressionScan,
     Field,
     Measurement,
     PercentCheck,
@@ -16,11 +16,10 @@ from dqcheck.checks.base import (
     register,
 )
 from dqcheck.results import Status, exact, is_number, non_finite, plain
-from dqcheck.sql import Metric, expression_metric
 
 
 @register
-class Change(PercentCheck):
+class Change(ExpressionScan, PercentCheck):
     """Percent change of `expression` (default count(*)) since the last stored run."""
 
     type = "change"
@@ -31,16 +30,6 @@ class Change(PercentCheck):
     bound_keys = {"max_change_percent": BoundKey("max", f.number)}
     needs_history = True
     percent_label = "change"
-
-    @property
-    def is_scan(self) -> bool:
-        return True
-
-    def metrics(self) -> list[Metric]:
-        return [expression_metric(self.params.get("expression"), self.variables)]
-
-    def compute(self, values: Mapping[Metric, Any]) -> Any:
-        return values[expression_metric(self.params.get("expression"), self.variables)]
 
     def judge(self, m: Measurement, previous: Any = None) -> tuple[Status, Any, str]:
         now = exact(m.value)
