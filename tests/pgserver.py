@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 ENV_URL = "DQCHECK_TEST_PG_URL"
 DOCKER_IMAGE = "postgres:15"
@@ -55,6 +55,16 @@ class PgUnavailable(RuntimeError):
 
 class PgStartError(RuntimeError):
     """A source exists but the server could not be started (a real error)."""
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A test's server or tool is missing: skip, except under CI=true, where it must fail (CI
+    installs every one of them, so a missing one there is a broken set-up, not a skip)."""
+    import pytest
+
+    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def _version_key(bin_dir: Path) -> tuple[int, ...]:
@@ -195,7 +205,6 @@ def count_statements(url: str) -> None:
     """Make ``url``'s database count its statements (pg_stat_statements). A server started
     without the library skips the test, except under CI=true, where counting must not be
     skipped."""
-    import pytest
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -209,9 +218,7 @@ def count_statements(url: str) -> None:
             "the postgres test server was started without pg_stat_statements in "
             f"shared_preload_libraries ({preload!r}): cannot count statements"
         )
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
     execute(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
 
 

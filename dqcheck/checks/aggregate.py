@@ -5,10 +5,10 @@ from __future__ import annotations
 from dqcheck import fields as f
 from dqcheck.checks.base import (
     TABLE,
-    ExpressionScan,
     Field,
     register,
 )
+from dqcheck.checks.expression import ExpressionScan
 
 
 @register

@@ -36,11 +36,11 @@ from dqcheck.checks.base import (
     NUMBER_SCHEMA,
     TABLE,
     BoundKey,
-    ExpressionScan,
     Field,
     Measurement,
     register,
 )
+from dqcheck.checks.expression import ExpressionScan
 from dqcheck.errors import short
 from dqcheck.results import Bounds, Status, exact, is_number, json_number, non_finite, plain
 

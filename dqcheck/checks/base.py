@@ -26,7 +26,7 @@ from dqcheck.results import (
     non_finite,
     plain,
 )
-from dqcheck.sql import Metric, expression_metric
+from dqcheck.sql import Metric
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import Executable
@@ -392,21 +392,3 @@ def register(cls: type[Check]) -> type[Check]:
 
 
 CheckFactory = Callable[..., Check]
-
-
-class ExpressionScan(Check):
-    """A check measuring one author's aggregate ``expression`` (``count(*)`` when it has none)
-    in its table's shared scan: aggregate, change, anomaly."""
-
-    @property
-    def is_scan(self) -> bool:
-        return True
-
-    def _metric(self) -> Metric:
-        return expression_metric(self.params.get("expression"), self.variables)
-
-    def metrics(self) -> list[Metric]:
-        return [self._metric()]
-
-    def compute(self, values: Mapping[Metric, Any]) -> Any:
-        return values[self._metric()]

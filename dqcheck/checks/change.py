@@ -8,13 +8,13 @@ from dqcheck import fields as f
 from dqcheck.checks.base import (
     TABLE,
     BoundKey,
-    ExpressionScan,
     Field,
     Measurement,
     PercentCheck,
     percent_difference,
     register,
 )
+from dqcheck.checks.expression import ExpressionScan
 from dqcheck.results import Status, exact, is_number, non_finite, plain
 
 
